@@ -1,0 +1,100 @@
+"""What every loader shares: the error type, file checks and metadata helpers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from curbside.rag.models import SourceDocument, SourceMeta
+
+
+class LoadError(Exception):
+    """A file (or one record of it) that cannot be ingested; the message says why."""
+
+
+@dataclass
+class LoadProblem:
+    """A bad record inside an otherwise readable file (e.g. one broken JSONL line)."""
+
+    where: str
+    reason: str
+
+
+LoadResult = SourceDocument | LoadProblem
+
+
+class Loader(Protocol):
+    suffixes: tuple[str, ...]
+
+    def load(self, path: Path) -> Iterator[LoadResult]: ...
+
+
+@dataclass
+class LoaderOptions:
+    """Per-run choices the CLI passes to loaders."""
+
+    kind: str | None = None  # force guideline/research for formats that do not say
+    text_field: str = "text"
+    id_field: str = "id"
+    title_field: str = "title"
+    default_kind: str = "research"
+
+
+def read_text(path: Path) -> str:
+    """Read a text file, refusing binary content and invalid UTF-8 with a clear reason."""
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        raise LoadError("binary content (NUL bytes), not a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 text (bad byte at offset {exc.start})") from exc
+    if not text.strip():
+        raise LoadError("the file is empty")
+    return text
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80] or "source"
+
+
+def make_meta(fields: dict[str, Any], where: str) -> SourceMeta:
+    """Validate metadata, turning pydantic's report into one readable sentence."""
+    missing = [name for name in ("id", "title", "kind") if not str(fields.get(name) or "").strip()]
+    if missing:
+        raise LoadError(f"missing required metadata: {', '.join(missing)}")
+    kind = str(fields["kind"]).strip().lower()
+    if kind not in ("guideline", "research"):
+        raise LoadError(f"kind must be 'guideline' or 'research', not {fields['kind']!r}")
+    authors = fields.get("authors") or []
+    if isinstance(authors, str):
+        authors = [a.strip() for a in re.split(r";|\band\b", authors) if a.strip()]
+    year = fields.get("year")
+    try:
+        year_int = int(str(year)[:4]) if year not in (None, "") else None
+    except ValueError as exc:
+        raise LoadError(f"year is not a number: {year!r}") from exc
+    try:
+        return SourceMeta(
+            id=str(fields["id"]).strip(),
+            title=re.sub(r"\s+", " ", str(fields["title"])).strip(),
+            kind=kind,  # type: ignore[arg-type]
+            evidence_type=str(fields.get("evidence_type") or "").strip(),
+            publisher=str(fields.get("publisher") or fields.get("journal") or "").strip(),
+            year=year_int,
+            authors=[str(a) for a in authors],
+            url=str(fields.get("url") or "").strip(),
+            doi=str(fields.get("doi") or "").strip(),
+            pmid=str(fields.get("pmid") or "").strip(),
+            license=str(fields.get("license") or "").strip(),
+            origin=where,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise LoadError(f"invalid metadata field {first['loc'][0]}: {first['msg']}") from exc

@@ -1,0 +1,162 @@
+"""The BM25 index (bm25s) over the same chunks as the Chroma collection.
+
+The index is persisted next to the manifest with a fingerprint of the chunk ids it was built
+from. Retrieval checks the fingerprint against the store and rebuilds when they differ, so
+the lexical side can never drift from Chroma, in embedded or in server mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from curbside.rag.text import content_words
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from curbside.rag.store import ChunkStore
+
+log = logging.getLogger(__name__)
+
+
+def tokenize(text: str) -> list[str]:
+    return content_words(text)
+
+
+def ids_fingerprint(ids: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for chunk_id in sorted(ids):
+        digest.update(chunk_id.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 plus the per-chunk facts needed to filter and to map hits back to chunks."""
+
+    bm25: Any
+    chunk_ids: list[str]
+    kinds: list[str]
+    years: list[int]
+    fingerprint: str
+
+    @classmethod
+    def build(cls, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
+        import bm25s
+
+        chunk_ids, kinds, years, corpus = [], [], [], []
+        for chunk_id, text, meta in rows:
+            chunk_ids.append(chunk_id)
+            kinds.append(str(meta.get("kind") or ""))
+            years.append(int(meta.get("year") or 0))
+            # Title and section are indexed with the text: they name the topic.
+            corpus.append(tokenize(f"{meta.get('title', '')} {meta.get('section', '')} {text}"))
+        bm25 = bm25s.BM25()
+        if corpus:
+            bm25.index(corpus, show_progress=False)
+        return cls(bm25, chunk_ids, kinds, years, ids_fingerprint(chunk_ids))
+
+    # ---- persistence ------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write to a temporary folder, then swap it in, so a crash never leaves half an index."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
+        if self.chunk_ids:
+            self.bm25.save(str(tmp / "bm25"), show_progress=False)
+        (tmp / "chunks.json").write_text(
+            json.dumps(
+                {
+                    "fingerprint": self.fingerprint,
+                    "chunk_ids": self.chunk_ids,
+                    "kinds": self.kinds,
+                    "years": self.years,
+                }
+            )
+        )
+        old = directory.with_name(directory.name + ".old")
+        if directory.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex | None:
+        import bm25s
+
+        try:
+            facts = json.loads((directory / "chunks.json").read_text())
+            bm25 = (
+                bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
+                if facts["chunk_ids"]
+                else bm25s.BM25()
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("no usable BM25 index at %s (%s)", directory, exc)
+            return None
+        return cls(bm25, facts["chunk_ids"], facts["kinds"], facts["years"], facts["fingerprint"])
+
+    # ---- search -----------------------------------------------------------------------
+    def mask(self, kind: str | None, year_min: int | None, year_max: int | None) -> np.ndarray | None:
+        import numpy as np
+
+        if not (kind or year_min or year_max):
+            return None
+        keep = np.ones(len(self.chunk_ids), dtype=bool)
+        if kind:
+            keep &= np.array([k == kind for k in self.kinds])
+        years = np.array(self.years)
+        if year_min:
+            keep &= years >= year_min
+        if year_max:
+            keep &= (years <= year_max) & (years > 0)
+        return keep.astype("float32")
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        kind: str | None = None,
+        year_min: int | None = None,
+        year_max: int | None = None,
+    ) -> list[tuple[str, float]]:
+        tokens = tokenize(query)
+        if not tokens or not self.chunk_ids:
+            return []
+        weight_mask = self.mask(kind, year_min, year_max)
+        docs, scores = self.bm25.retrieve(
+            [tokens], k=min(k, len(self.chunk_ids)), show_progress=False, weight_mask=weight_mask
+        )
+        return [
+            (self.chunk_ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
+        ]
+
+
+def index_path(index_dir: Path) -> Path:
+    return index_dir / "bm25"
+
+
+def rebuild_lexical_index(store: ChunkStore, index_dir: Path) -> LexicalIndex:
+    index = LexicalIndex.build(store.iter_rows())
+    index.save(index_path(index_dir))
+    return index
+
+
+def load_fresh_lexical_index(store: ChunkStore, index_dir: Path) -> LexicalIndex:
+    """The persisted index if it matches the store's chunk ids, else a rebuilt one."""
+    ids = [chunk_id for chunk_id, _, _ in store.iter_rows(include_documents=False)]
+    index = LexicalIndex.load(index_path(index_dir))
+    if index is not None and index.fingerprint == ids_fingerprint(ids):
+        return index
+    log.info("BM25 index missing or stale for %s; rebuilding", store.collection_name)
+    return rebuild_lexical_index(store, index_dir)

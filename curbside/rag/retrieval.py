@@ -1,0 +1,207 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by weighted reciprocal rank.
+
+The fused chunks are thinned for diversity (at most a few chunks per source) and grouped
+into numbered sources, the evidence the generator may cite.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from curbside.rag.lexical import LexicalIndex, index_path, load_fresh_lexical_index
+from curbside.rag.models import Evidence, EvidenceSource, Passage, SourceMeta
+from curbside.rag.text import content_words
+
+if TYPE_CHECKING:
+    from curbside.rag.embedding import Embedder
+    from curbside.rag.store import ChunkStore
+    from curbside.settings import RetrievalSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    kind: str | None = None  # "guideline" or "research"
+    year_min: int | None = None
+    year_max: int | None = None
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.kind:
+            clauses.append({"kind": self.kind})
+        if self.year_min:
+            clauses.append({"year": {"$gte": self.year_min}})
+        if self.year_max:
+            clauses.append({"year": {"$lte": self.year_max}})
+            clauses.append({"year": {"$gt": 0}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def reciprocal_rank_fusion(
+    rankings: list[tuple[list[str], float]], k: int
+) -> list[tuple[str, float]]:
+    """Weighted RRF: score(d) = sum over rankings of weight / (k + rank of d)."""
+    scores: dict[str, float] = {}
+    for ranked_ids, weight in rankings:
+        for rank, item in enumerate(ranked_ids, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def diversify(ranked: list[str], source_of: Callable[[str], str], top_k: int, per_source: int) -> list[str]:
+    """Keep rank order but at most `per_source` chunks of one source, up to top_k chunks."""
+    kept: list[str] = []
+    taken: dict[str, int] = {}
+    for chunk_id in ranked:
+        source = source_of(chunk_id)
+        if taken.get(source, 0) >= per_source:
+            continue
+        taken[source] = taken.get(source, 0) + 1
+        kept.append(chunk_id)
+        if len(kept) == top_k:
+            break
+    return kept
+
+
+class HybridRetriever:
+    def __init__(
+        self, store: ChunkStore, embedder: Embedder, settings: RetrievalSettings, index_dir: Path
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.index_dir = index_dir
+        self._lexical: LexicalIndex | None = None
+        self._lexical_stamp: tuple[int, float] | None = None
+        self._lock = threading.Lock()
+
+    # ---- the lexical side, kept in step with the store -----------------------------
+    def _stamp(self) -> tuple[int, float]:
+        marker = index_path(self.index_dir) / "chunks.json"
+        mtime = marker.stat().st_mtime if marker.exists() else 0.0
+        return self.store.count(), mtime
+
+    def lexical(self) -> LexicalIndex:
+        """Reload when the store's size or the saved index changed (e.g. an ingest ran)."""
+        stamp = self._stamp()
+        with self._lock:
+            if self._lexical is None or stamp != self._lexical_stamp:
+                self._lexical = load_fresh_lexical_index(self.store, self.index_dir)
+                self._lexical_stamp = self._stamp()
+            return self._lexical
+
+    # ---- the two retrievers --------------------------------------------------------
+    def dense(
+        self, query: str, k: int, filters: SearchFilters | None = None,
+        vector: list[float] | None = None,
+    ) -> list[tuple[Passage, SourceMeta]]:
+        vector = vector if vector is not None else self.embedder.embed_query(query)
+        where = filters.chroma_where() if filters else None
+        return self.store.query(vector, k, where)
+
+    def bm25(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+        f = filters or SearchFilters()
+        return self.lexical().search(query, k, f.kind, f.year_min, f.year_max)
+
+    # ---- fused ---------------------------------------------------------------------
+    def search(
+        self, query: str, filters: SearchFilters | None = None, mode: str | None = None,
+        top_k: int | None = None, diverse: bool = True,
+    ) -> tuple[list[tuple[Passage, SourceMeta]], float]:
+        """Ranked chunks and the best dense similarity (the coverage signal)."""
+        mode = mode or self.settings.mode
+        top_k = top_k or self.settings.top_k
+        n = self.settings.candidates
+        found: dict[str, tuple[Passage, SourceMeta]] = {}
+        rankings: list[tuple[list[str], float]] = []
+        best_similarity = 1.0
+        if mode in ("hybrid", "dense"):
+            dense_hits = self.dense(query, n, filters)
+            for passage, meta in dense_hits:
+                found[passage.chunk_id] = (passage, meta)
+            rankings.append(([p.chunk_id for p, _ in dense_hits], self.settings.dense_weight))
+            best_similarity = max((p.dense_score or 0.0 for p, _ in dense_hits), default=0.0)
+        if mode in ("hybrid", "bm25"):
+            lexical_hits = self.bm25(query, n, filters)
+            missing = [cid for cid, _ in lexical_hits if cid not in found]
+            for cid, pair in self.store.get_passages(missing).items():
+                found[cid] = pair
+            lexical_hits = [(cid, s) for cid, s in lexical_hits if cid in found]  # drop stale
+            for cid, score in lexical_hits:
+                found[cid][0].bm25_score = score
+            rankings.append(([cid for cid, _ in lexical_hits], self.settings.bm25_weight))
+        fused = reciprocal_rank_fusion(rankings, self.settings.rrf_k)
+        for cid, score in fused:
+            found[cid][0].fused_score = score
+        ordered = [cid for cid, _ in fused]
+        if diverse:
+            selected = diversify(
+                ordered, lambda cid: found[cid][0].source_id, top_k,
+                self.settings.max_chunks_per_source,
+            )
+            ordered = cover_query_terms(query, ordered, selected, lambda cid: _chunk_words(found[cid]))
+        return [found[cid] for cid in ordered[:top_k]], best_similarity
+
+    def retrieve(self, query: str, filters: SearchFilters | None = None) -> Evidence:
+        hits, best = self.search(query, filters)
+        return group_into_sources(query, hits, best)
+
+
+def _chunk_words(pair: tuple[Passage, SourceMeta]) -> set[str]:
+    passage, meta = pair
+    return set(content_words(f"{meta.title} {passage.section} {passage.text}"))
+
+
+def cover_query_terms(
+    query: str, ranked: list[str], selected: list[str], words_of: Callable[[str], set[str]]
+) -> list[str]:
+    """Make every specific query term appear in the context when any candidate has it.
+
+    "Can foot drop occur in SLE?" should not be answered from foot-drop reviews alone: when
+    no selected chunk mentions SLE, the best-ranked candidate that does replaces the last
+    selected chunk. Generic words do not count as terms.
+    """
+    terms = [w for w in dict.fromkeys(content_words(query)) if len(w) >= 3 and w not in QUESTION_WORDS]
+    result = list(selected)
+    covered = set().union(*(words_of(cid) for cid in result)) if result else set()
+    protected = 1  # never displace the top chunk
+    for term in terms:
+        if term in covered:
+            continue
+        candidate = next((cid for cid in ranked if cid not in result and term in words_of(cid)), None)
+        if candidate is None:
+            continue
+        if len(result) > protected:
+            result.pop()
+        result.insert(protected, candidate)
+        protected += 1
+        covered |= words_of(candidate)
+    return result
+
+
+QUESTION_WORDS = frozenset(
+    content_words("occur happen best treat treated treatment manage managed management cause "
+                  "causes recommend recommended dose doses first line role evidence")
+)
+
+
+def group_into_sources(
+    question: str, hits: list[tuple[Passage, SourceMeta]], best_similarity: float
+) -> Evidence:
+    """Number sources in order of their best chunk; passages keep retrieval order."""
+    sources: dict[str, EvidenceSource] = {}
+    for passage, meta in hits:
+        if passage.source_id not in sources:
+            sources[passage.source_id] = EvidenceSource(
+                number=len(sources) + 1, meta=meta, passages=[]
+            )
+        sources[passage.source_id].passages.append(passage)
+    return Evidence(question=question, sources=list(sources.values()), best_similarity=best_similarity)

@@ -1,0 +1,115 @@
+"""Small text tools shared by chunking, drafting and citation checks.
+
+Kept dependency-free so they are cheap to import and easy to unit-test.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Abbreviations after which a period does not end a sentence in clinical prose.
+_ABBREVIATIONS = {
+    "e.g", "i.e", "et al", "vs", "dr", "fig", "figs", "approx", "no", "incl", "ca", "cf",
+    "st", "mr", "mrs", "ms", "prof", "resp", "ref", "refs", "vol", "pp", "jr", "sr", "min",
+    "max", "mg", "kg", "mm", "cm", "dl", "ml", "al", "etc", "eg", "ie", "u.s", "n.b",
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[\d,\s\-–]+\])+)?\s+(?=[\"'(\[]?[A-Z0-9])")
+_CITATION_TAIL = re.compile(r"^(\s*(?:\[[\d,\s\-–]+\])+)")
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers him his how however i if in into is
+    it its itself just may might more most much must my no nor not of off on once only or
+    other our out over own same shall she should so some such than that the their them then
+    there these they this those through to too under until up upon very was we were what when
+    where which while who whom why will with would you your yes whether within without via per
+    among across overall including include includes included usually often commonly generally
+    patients patient people person persons use used using one two three also well""".split()
+)
+
+NEGATION_CUES = frozenset(
+    """no not never none neither nor without cannot can't don't doesn't didn't isn't aren't
+    wasn't weren't won't shouldn't absent absence lack lacks lacking fail fails failed unlikely
+    ineffective""".split()
+)
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_NUMBER = re.compile(r"(?<![a-z])\d+(?:[.,]\d+)?(?:\s?%)?")
+
+
+def normalize(text: str) -> str:
+    """Unicode-normalise, fold accents (Sjögren -> Sjogren) and collapse white space."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping trailing citation markers with their sentence."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
+    pieces: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start()
+        candidate = text[start:end].rstrip()
+        # A period after a known abbreviation or a single initial is not a boundary.
+        last_word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", candidate)
+        if last_word and (
+            last_word.group(1).lower().rstrip(".") in _ABBREVIATIONS
+            or len(last_word.group(1)) == 1
+        ):
+            continue
+        # Keep "[1]" that follows the period with this sentence.
+        tail = _CITATION_TAIL.match(text[end:])
+        if tail:
+            candidate = (candidate + tail.group(1)).strip()
+            end += len(tail.group(1))
+        pieces.append(candidate)
+        start = end
+    rest = text[start:].strip()
+    if rest:
+        pieces.append(rest)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalize(text).lower())
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match 'neuropathies' with 'neuropathy'."""
+    for suffix in ("ically", "ations", "ation", "ities", "ness", "ments", "ment", "ings",
+                   "ing", "ies", "ied", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied", "ities") else base
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Stemmed words that carry meaning (no stop words, no bare numbers)."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit() and len(w) > 1]
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as written (commas and spaces removed), e.g. {'30', '2.5%'}."""
+    found = set()
+    for raw in _NUMBER.findall(strip_citations(text).lower()):
+        found.add(raw.replace(",", "").replace(" ", ""))
+    return found
+
+
+def is_negated(text: str) -> bool:
+    tokens = set(words(text))
+    return bool(tokens & NEGATION_CUES) or "n't" in text.lower()
+
+
+_CITATION_MARK = re.compile(r"\s*\[(\d+(?:\s*[-–,]\s*\d+)*)\]")
+
+
+def strip_citations(text: str) -> str:
+    return _CITATION_MARK.sub("", text).strip()

