@@ -15,10 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from curbside.rag.models import Answer, Turn
-
 if TYPE_CHECKING:
     from curbside.ingest.pipeline import IngestReport
+    from curbside.rag.models import Answer, Turn
     from curbside.settings import Settings
 
 app = typer.Typer(
@@ -47,7 +46,7 @@ def load_settings(chroma_url: str | None = None, data_dir: Path | None = None) -
     from curbside.settings import Settings
 
     try:
-        settings = Settings()
+        settings = Settings()  # type: ignore[call-arg]  # values come from the environment
     except ValidationError as exc:
         err.print(f"[red]Invalid CURBSIDE_ setting:[/red] {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
         raise typer.Exit(2) from exc
@@ -215,6 +214,8 @@ def print_answer(answer: Answer, show_repairs: bool = False) -> None:
 def _history_from_file(path: Path) -> list[Turn]:
     import json
 
+    from curbside.rag.models import Turn  # lazy: pydantic models cost ~1 s to import
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         turns = data.get("turns", data) if isinstance(data, dict) else data
@@ -249,6 +250,7 @@ def ask(
 
     from curbside.rag.engine import EmptyIndex, GeneratorUnavailable, QuestionRejected
     from curbside.rag.factory import make_engine
+    from curbside.rag.models import Turn
     from curbside.rag.retrieval import SearchFilters
     from curbside.rag.store import StoreUnavailable
 

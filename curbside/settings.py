@@ -86,7 +86,7 @@ class IngestSettings(_Group):
         description="Chunks embedded and written together; a crash loses at most one batch.",
     )
     max_file_mb: float = Field(
-        20.0, gt=0, description="Files larger than this are refused with a clear message."
+        40.0, gt=0, description="Files larger than this (MB) are refused with a clear message."
     )
     jsonl_text_field: str = Field("text", description="JSONL field holding the record text.")
     jsonl_id_field: str = Field(
@@ -101,7 +101,7 @@ class IngestSettings(_Group):
 
 
 class RetrievalSettings(_Group):
-    top_k: int = Field(8, ge=1, le=50, description="Chunks passed to the generator.")
+    top_k: int = Field(10, ge=1, le=50, description="Chunks passed to the generator.")
     candidates: int = Field(
         50, ge=5, le=500, description="Candidates taken from each of dense and BM25 before fusion."
     )
@@ -115,8 +115,14 @@ class RetrievalSettings(_Group):
         ge=0,
         description="Weight of the BM25 ranking in fusion (set from bench/retrieval_quality.py).",
     )
+    expand_queries: bool = Field(
+        True, description="Add thesaurus terms (curbside/rag/expansion.py) to the BM25 query."
+    )
+    expansion_weight: float = Field(
+        0.8, ge=0, description="Weight of the dense ranking of the expanded question in fusion."
+    )
     max_chunks_per_source: int = Field(
-        3, ge=1, description="Diversity: at most this many chunks of one source in the context."
+        2, ge=1, description="Diversity: at most this many chunks of one source in the context."
     )
     min_dense_similarity: float = Field(
         0.35,

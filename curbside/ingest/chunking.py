@@ -8,12 +8,12 @@ their last sentences (the overlap), so a fact at a boundary is whole in at least
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from curbside.rag.models import Chunk, SourceDocument
 from curbside.rag.text import split_sentences
 
-TokenCounter = Callable[[Sequence[str]], list[int]]
+TokenCounter = Callable[[list[str]], list[int]]
 
 
 def chunk_id(source_id: str, section: str, text: str) -> str:

@@ -63,10 +63,23 @@ _ASPECT = re.compile(
 )
 
 
+_VERB = re.compile(
+    r"\s+(be|been|being|get|gets|is|are|was|were|be used|used|treated|managed|diagnosed|"
+    r"recommended|needed|indicated|helpful|useful|effective|safe|work|works|help|helps|"
+    r"improve|improves|cause|caused|mean|means)\b",
+    re.IGNORECASE,
+)
+
+
 def topic_of(question: str) -> str:
-    """The subject of a standalone question, without its question words and linking verbs."""
+    """The subject of a standalone question as a noun phrase, without question words or verbs:
+    "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
+    "ankle-foot orthosis for foot drop after stroke"."""
     topic = _QUESTION_LEAD.sub("", question.strip()).rstrip("?. ").strip()
     topic = _LINKING_VERB.sub("", topic)
+    topic = _VERB.sub("", topic)
+    topic = re.sub(r"^(a|an|the|my|our|your)\s+", "", topic, flags=re.IGNORECASE)
+    topic = re.sub(r"\s+", " ", topic).strip()
     return topic or question.strip().rstrip("?")
 
 

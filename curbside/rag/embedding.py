@@ -35,6 +35,9 @@ def _load_model(path: str, max_threads: int | None) -> Any:
     import torch
     from sentence_transformers import SentenceTransformer
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # the CLI owns the terminal
     if max_threads:
         torch.set_num_threads(max_threads)
     log.info("loading embedding model from %s", path)
@@ -110,5 +113,8 @@ class Embedder(Embeddings):
         """Word-piece counts as the model sees them (special tokens excluded)."""
         if not texts:
             return []
-        encoded = self.tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
+        # verbose=False: counting a long sentence is the point here, not an error.
+        encoded = self.tokenizer(
+            texts, add_special_tokens=False, truncation=False, verbose=False
+        )["input_ids"]
         return [len(ids) for ids in encoded]

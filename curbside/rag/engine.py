@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -45,6 +45,10 @@ class AnswerEvent:
     answer: Answer | None = None
 
 
+_INTERVENTION = re.compile(
+    r"\b(orthos[ie]s|therapy|treatment|drug|surgery|stimulation|dose|screening|test|criteria)\b",
+    re.IGNORECASE,
+)
 PATIENT_NOTE = "Please discuss what this means for you with your doctor."
 
 
@@ -67,7 +71,7 @@ class AnswerEngine:
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> AnswerEngine:
         from curbside.rag.factory import make_embedder, make_store
-        from curbside.rag.support import LLMJudgeScorer
+        from curbside.rag.support import LLMJudgeScorer, load_scorer_weights
 
         embedder = embedder or make_embedder(settings)
         store = make_store(settings)
@@ -75,7 +79,8 @@ class AnswerEngine:
         chat_model = None
         if settings.generation.backend != "extractive":
             chat_model = make_chat_model(settings.generation)
-        scorer: SupportScorer = OfflineSupportScorer(embedder)
+        weights = load_scorer_weights(settings.resolved_data_dir)  # from `curbside eval calibrate`
+        scorer: SupportScorer = OfflineSupportScorer(embedder, weights)
         if settings.citations.scorer == "llm" and chat_model is not None:
             scorer = LLMJudgeScorer(chat_model, settings.generation.model)
         return cls(settings, retriever, scorer, embedder, chat_model)
@@ -106,15 +111,17 @@ class AnswerEngine:
         return rule_based_standalone(question, history)
 
     def follow_ups(self, standalone: str, sections: set[str]) -> list[str]:
+        """Two or three suggested next questions, phrased around the question's topic."""
         topic = topic_of(standalone)
-        topic = topic[:1].lower() + topic[1:] if not topic[:2].isupper() else topic
+        if not topic[:2].isupper():  # keep "SLE", lower "Foot drop"
+            topic = topic[:1].lower() + topic[1:]
         options = []
-        if "Management" not in sections:
-            options.append(f"How is {topic} managed?")
-        if "Diagnosis and evaluation" not in sections:
+        if "Management" not in sections and not _INTERVENTION.search(topic):
+            options.append(f"How is {topic} treated?")
+        options.append(f"What do guidelines recommend about {topic}?")
+        options.append(f"What are the limitations of the evidence on {topic}?")
+        if "Diagnosis and evaluation" not in sections and not _INTERVENTION.search(topic):
             options.append(f"How is {topic} diagnosed?")
-        options.append(f"What do guidelines recommend for {topic}?")
-        options.append(f"What are the caveats of the evidence on {topic}?")
         return options[:3]
 
     def covers(self, question: str, evidence: Evidence) -> bool:
@@ -212,8 +219,10 @@ class AnswerEngine:
         base.follow_ups = self.follow_ups(standalone, {s.section for s in enforced.sentences})
         yield self._finish(base, timings, started)
 
-    def _draft(self, question: str, evidence: Evidence, audience: str,
-               timings: dict[str, float], started: float) -> Iterator[AnswerEvent]:  # type: ignore[misc]
+    def _draft(
+        self, question: str, evidence: Evidence, audience: str,
+        timings: dict[str, float], started: float,
+    ) -> Generator[AnswerEvent, None, str]:
         if self.chat_model is None:
             limit = {"patient": 6, "student": 10}.get(audience, self.settings.generation.max_sentences)
             draft = ExtractiveDrafter(self.embedder, limit).draft(question, evidence)

@@ -1,8 +1,9 @@
 """The BM25 index (bm25s) over the same chunks as the Chroma collection.
 
-The index is persisted next to the manifest with a fingerprint of the chunk ids it was built
-from. Retrieval checks the fingerprint against the store and rebuilds when they differ, so
-the lexical side can never drift from Chroma, in embedded or in server mode.
+The index is persisted next to the manifest with a fingerprint of the chunk ids (and their
+sources' content hashes) it was built from. Retrieval checks the fingerprint against the
+store and rebuilds when they differ, so the lexical side can never drift from Chroma, in
+embedded or in server mode.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ def ids_fingerprint(ids: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
+def rows_fingerprint(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
+    """Fingerprint of (chunk id, metadata) rows: the id covers the chunk's text, the source's
+    content hash its metadata (title, kind and year are indexed too), so a metadata-only
+    change of a source, which keeps its chunk ids, still makes the index stale."""
+    return ids_fingerprint(f"{chunk_id}\0{meta.get('source_hash', '')}" for chunk_id, meta in rows)
+
+
 @dataclass
 class LexicalIndex:
     """BM25 plus the per-chunk facts needed to filter and to map hits back to chunks."""
@@ -54,9 +62,10 @@ class LexicalIndex:
     def build(cls, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
         import bm25s
 
-        chunk_ids, kinds, years, corpus = [], [], [], []
+        chunk_ids, kinds, years, corpus, keys = [], [], [], [], []
         for chunk_id, text, meta in rows:
             chunk_ids.append(chunk_id)
+            keys.append((chunk_id, meta))
             kinds.append(str(meta.get("kind") or ""))
             years.append(int(meta.get("year") or 0))
             # Title and section are indexed with the text: they name the topic.
@@ -64,7 +73,7 @@ class LexicalIndex:
         bm25 = bm25s.BM25()
         if corpus:
             bm25.index(corpus, show_progress=False)
-        return cls(bm25, chunk_ids, kinds, years, ids_fingerprint(chunk_ids))
+        return cls(bm25, chunk_ids, kinds, years, rows_fingerprint(keys))
 
     # ---- persistence ------------------------------------------------------------------
     def save(self, directory: Path) -> None:
@@ -153,10 +162,12 @@ def rebuild_lexical_index(store: ChunkStore, index_dir: Path) -> LexicalIndex:
 
 
 def load_fresh_lexical_index(store: ChunkStore, index_dir: Path) -> LexicalIndex:
-    """The persisted index if it matches the store's chunk ids, else a rebuilt one."""
-    ids = [chunk_id for chunk_id, _, _ in store.iter_rows(include_documents=False)]
+    """The persisted index if it matches the store's chunks, else a rebuilt one."""
+    current = rows_fingerprint(
+        (chunk_id, meta) for chunk_id, _, meta in store.iter_rows(include_documents=False)
+    )
     index = LexicalIndex.load(index_path(index_dir))
-    if index is not None and index.fingerprint == ids_fingerprint(ids):
+    if index is not None and index.fingerprint == current:
         return index
     log.info("BM25 index missing or stale for %s; rebuilding", store.collection_name)
     return rebuild_lexical_index(store, index_dir)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from curbside.rag.lexical import LexicalIndex, index_path, load_fresh_lexical_index
 from curbside.rag.models import Evidence, EvidenceSource, Passage, SourceMeta
+from curbside.rag.expansion import expand_query
 from curbside.rag.text import content_words
 
 if TYPE_CHECKING:
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
     from curbside.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
+
+
+# The store's size is compared with the loaded BM25 index at most this often: one count()
+# per query would be a round trip per question in server mode.
+LEXICAL_CHECK_INTERVAL_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class HybridRetriever:
         self._lexical: LexicalIndex | None = None
         self._lexical_stamp: tuple[int, float] | None = None
         self._lock = threading.Lock()
+        self._words: dict[str, set[str]] = {}
+        self._checked_at = 0.0  # when the lexical index was last compared with the store
 
     # ---- the lexical side, kept in step with the store -----------------------------
     def _stamp(self) -> tuple[int, float]:
@@ -91,12 +100,26 @@ class HybridRetriever:
 
     def lexical(self) -> LexicalIndex:
         """Reload when the store's size or the saved index changed (e.g. an ingest ran)."""
+        now = time.monotonic()
+        if self._lexical is not None and now - self._checked_at < LEXICAL_CHECK_INTERVAL_S:
+            return self._lexical
         stamp = self._stamp()
         with self._lock:
             if self._lexical is None or stamp != self._lexical_stamp:
                 self._lexical = load_fresh_lexical_index(self.store, self.index_dir)
                 self._lexical_stamp = self._stamp()
+            self._checked_at = now
             return self._lexical
+
+    def _words_of(self, chunk_id: str, pair: tuple[Passage, SourceMeta]) -> set[str]:
+        """Content words of a chunk, cached: chunk ids are content hashes, so never stale."""
+        words = self._words.get(chunk_id)
+        if words is None:
+            words = _chunk_words(pair)
+            if len(self._words) > 200_000:
+                self._words.clear()
+            self._words[chunk_id] = words
+        return words
 
     # ---- the two retrievers --------------------------------------------------------
     def dense(
@@ -109,6 +132,8 @@ class HybridRetriever:
 
     def bm25(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         f = filters or SearchFilters()
+        if self.settings.expand_queries:
+            query = expand_query(query)
         return self.lexical().search(query, k, f.kind, f.year_min, f.year_max)
 
     # ---- fused ---------------------------------------------------------------------
@@ -129,6 +154,16 @@ class HybridRetriever:
                 found[passage.chunk_id] = (passage, meta)
             rankings.append(([p.chunk_id for p, _ in dense_hits], self.settings.dense_weight))
             best_similarity = max((p.dense_score or 0.0 for p, _ in dense_hits), default=0.0)
+            expanded = expand_query(query) if self.settings.expand_queries else query
+            if expanded != query and self.settings.expansion_weight > 0:
+                # A second dense ranking for the thesaurus-expanded question reaches sources
+                # that name the narrower terms ("lupus" for "connective tissue disease").
+                expanded_hits = self.dense(expanded, n, filters)
+                for passage, meta in expanded_hits:
+                    found.setdefault(passage.chunk_id, (passage, meta))
+                rankings.append(
+                    ([p.chunk_id for p, _ in expanded_hits], self.settings.expansion_weight)
+                )
         if mode in ("hybrid", "bm25"):
             lexical_hits = self.bm25(query, n, filters)
             missing = [cid for cid, _ in lexical_hits if cid not in found]
@@ -147,7 +182,9 @@ class HybridRetriever:
                 ordered, lambda cid: found[cid][0].source_id, top_k,
                 self.settings.max_chunks_per_source,
             )
-            ordered = cover_query_terms(query, ordered, selected, lambda cid: _chunk_words(found[cid]))
+            ordered = cover_query_terms(
+                query, ordered, selected, lambda cid: self._words_of(cid, found[cid])
+            )
         return [found[cid] for cid in ordered[:top_k]], best_similarity
 
     def retrieve(self, query: str, filters: SearchFilters | None = None) -> Evidence:

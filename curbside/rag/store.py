@@ -216,14 +216,12 @@ class ChunkStore:
     def query(
         self, vector: Sequence[float], n: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Passage, SourceMeta]]:
-        count = self.count()
-        if count == 0:
-            return []
+        # Chroma 1.x returns fewer rows when n exceeds the collection: no count() round trip.
         got = self._call(
             "query",
             self.collection.query,
             query_embeddings=[list(vector)],
-            n_results=min(n, count),
+            n_results=n,
             where=where or None,
             include=["metadatas", "documents", "distances"],
         )

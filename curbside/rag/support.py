@@ -10,17 +10,22 @@ embedding space to a passage naming N-acetylcysteine.
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from curbside.rag.text import content_words, is_negated, numbers, split_sentences, strip_citations
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
+
+log = logging.getLogger(__name__)
 
 # Words that are content words but too general to count as a "specific term" that must be
 # found in the passage (drug, disease, test names are specific; these are not).
@@ -69,8 +74,12 @@ class ScorerWeights:
     similarity: float = 6.0
     coverage: float = 6.0
     missing_numbers: float = -3.0
-    missing_specific: float = -4.0
-    negation_mismatch: float = -2.5
+    # A swapped drug or disease name ("Naloxone ... paracetamol overdose" against a passage
+    # naming N-acetylcysteine) and a flipped negation must sink a sentence that is otherwise
+    # close to its passage; the earlier -4.0 / -2.5 let both score ~0.75 (tests/unit/
+    # test_support_rules.py, tests/integration/test_answer_engine.py).
+    missing_specific: float = -12.0
+    negation_mismatch: float = -5.0
 
     def combine(self, s: SupportSignals) -> float:
         z = (
@@ -82,6 +91,23 @@ class ScorerWeights:
             + self.negation_mismatch * float(s.negation_mismatch)
         )
         return 1.0 / (1.0 + math.exp(-z))
+
+
+SCORER_WEIGHTS_FILE = "scorer_weights.json"
+
+
+def load_scorer_weights(data_dir: Path) -> ScorerWeights | None:
+    """Weights written by `curbside eval calibrate` into the data dir, if there are any."""
+    path = Path(data_dir) / SCORER_WEIGHTS_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        fields = ScorerWeights.__dataclass_fields__
+        return ScorerWeights(**{f: float(data["weights"][f]) for f in fields})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("ignoring unreadable scorer weights %s: %s", path, exc)
+        return None
 
 
 class SupportScorer(ABC):

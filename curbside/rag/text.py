@@ -11,8 +11,8 @@ import unicodedata
 # Abbreviations after which a period does not end a sentence in clinical prose.
 _ABBREVIATIONS = {
     "e.g", "i.e", "et al", "vs", "dr", "fig", "figs", "approx", "no", "incl", "ca", "cf",
-    "st", "mr", "mrs", "ms", "prof", "resp", "ref", "refs", "vol", "pp", "jr", "sr", "min",
-    "max", "mg", "kg", "mm", "cm", "dl", "ml", "al", "etc", "eg", "ie", "u.s", "n.b",
+    "st", "mr", "mrs", "ms", "prof", "resp", "ref", "refs", "vol", "pp", "jr", "sr",
+    "al", "etc", "eg", "ie", "u.s", "n.b",
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*(?:\[[\d,\s\-–]+\])+)?\s+(?=[\"'(\[]?[A-Z0-9])")
 _CITATION_TAIL = re.compile(r"^(\s*(?:\[[\d,\s\-–]+\])+)")

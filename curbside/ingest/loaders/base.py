@@ -29,7 +29,8 @@ LoadResult = SourceDocument | LoadProblem
 
 
 class Loader(Protocol):
-    suffixes: tuple[str, ...]
+    @property
+    def suffixes(self) -> tuple[str, ...]: ...
 
     def load(self, path: Path) -> Iterator[LoadResult]: ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from curbside.ingest.loaders.base import (
     LoaderOptions,
@@ -37,7 +38,7 @@ class HtmlLoader:
             tag.decompose()
         root = soup.find("main") or soup.find("article") or soup.body or soup
         sections: list[Section] = []
-        heading, parts = "", []
+        heading, parts = "", cast(list[str], [])
         for element in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "td"]):
             text = " ".join(element.get_text(" ", strip=True).split())
             if not text:

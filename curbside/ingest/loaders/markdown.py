@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -18,7 +19,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 def split_markdown_sections(body: str, title: str = "") -> list[Section]:
     """Sections by heading; a level-1 heading equal to the title is not a section."""
     sections: list[Section] = []
-    heading, lines = "", []
+    heading, lines = "", cast(list[str], [])
 
     def flush() -> None:
         text = "\n".join(lines).strip()

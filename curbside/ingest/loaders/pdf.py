@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -56,11 +57,11 @@ class PdfLoader:
                 try:  # owner-password-only PDFs (print/copy restrictions) open with ""
                     opened = reader.decrypt("")
                 except Exception:  # e.g. AES without the cryptography package
-                    opened = 0
+                    opened = None
                 if not opened:
                     raise LoadError("encrypted (password-protected) PDF; save an unprotected copy")
             pages = [page.extract_text() or "" for page in reader.pages]
-            info = reader.metadata or {}
+            info: dict[str, object] = dict(reader.metadata or {})
         except LoadError:
             raise
         except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -71,7 +72,7 @@ class PdfLoader:
             raise LoadError("the PDF has no text layer (a scanned image?); OCR it first")
 
         sections: list[Section] = []
-        heading, lines = "", []
+        heading, lines = "", cast(list[str], [])
         for number, page in enumerate(pages, start=1):
             for line in page.splitlines():
                 if _is_heading(line):

@@ -85,7 +85,8 @@ class PubmedXmlLoader:
             raise LoadError("no PubmedArticle records (expected PubMed efetch XML)")
 
     def _article(self, article: ET.Element, pmid: str, where: str) -> SourceDocument:
-        title = "".join(article.find(".//ArticleTitle").itertext()) if article.find(".//ArticleTitle") is not None else ""
+        title_node = article.find(".//ArticleTitle")
+        title = "".join(title_node.itertext()) if title_node is not None else ""
         sections = []
         for node in article.findall(".//Abstract/AbstractText"):
             body = " ".join("".join(node.itertext()).split())

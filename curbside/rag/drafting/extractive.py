@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from curbside.rag.expansion import expansion_terms
 from curbside.rag.models import Evidence
 from curbside.rag.text import content_words, split_sentences
 
@@ -111,7 +112,7 @@ class ExtractiveDrafter:
                     weight = quality
                     # Sentences about the paper itself ("X wrote a review of ...") answer nothing.
                     if _ABOUT_THE_SOURCE.search(passage.section) or _ABOUT_THE_SOURCE.search(sentence):
-                        weight *= 0.75
+                        weight *= 0.6
                     found.append(Candidate(sentence, source.number, passage.section, weight))
         return found
 
@@ -124,19 +125,28 @@ class ExtractiveDrafter:
         vectors = self.embedder.encode_cached([question] + [c.text for c in candidates])
         query, sentence_vectors = vectors[0], vectors[1:]
         question_words = set(content_words(question))
+        related_words = set(content_words(" ".join(expansion_terms(question)))) - question_words
         for candidate, vector in zip(candidates, sentence_vectors, strict=True):
             words = set(content_words(candidate.text))
             overlap = len(words & question_words) / len(question_words) if question_words else 0.0
-            candidate.relevance = (0.75 * float(vector @ query) + 0.25 * overlap) * candidate.quality
+            related = 0.15 if words & related_words else 0.0  # names a narrower/synonym term
+            candidate.relevance = (
+                0.7 * float(vector @ query) + 0.25 * overlap + related
+            ) * candidate.quality
         # Maximal marginal relevance: relevant, but not a near-copy of a chosen sentence.
         order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].relevance, i))
         chosen: list[int] = []
+        per_source: dict[int, int] = {}
+        cap = max(2, self.max_sentences // 3)  # no single source may fill the answer
         for i in order:
             if candidates[i].relevance < 0.2:
                 break
+            if per_source.get(candidates[i].number, 0) >= cap:
+                continue
             if any(float(sentence_vectors[i] @ sentence_vectors[j]) > 0.9 for j in chosen):
                 continue
             chosen.append(i)
+            per_source[candidates[i].number] = per_source.get(candidates[i].number, 0) + 1
             if len(chosen) == self.max_sentences:
                 break
         return [candidates[i] for i in chosen] if chosen else []

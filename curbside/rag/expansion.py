@@ -1,0 +1,60 @@
+"""Query expansion with a small clinical thesaurus (MeSH-style entry terms and narrower terms).
+
+Lexical retrieval only finds the words a question uses. A clinician asking about "connective
+tissue diseases" means lupus, Sjogren's, systemic sclerosis, MCTD and myositis, and the
+sources name those; "foot drop" is written as peroneal (fibular) neuropathy or dorsiflexion
+weakness. Expansion adds such terms to the BM25 query (dense retrieval sees the question as
+asked) and to the extractive writer's notion of a relevant sentence. The table is small and
+readable on purpose; extend it for the domains you ingest.
+"""
+
+from __future__ import annotations
+
+import re
+
+# concept (as written in questions) -> terms the literature uses for it or for its members
+THESAURUS: dict[str, tuple[str, ...]] = {
+    "connective tissue disease": (
+        "systemic lupus erythematosus", "SLE", "lupus", "Sjogren's syndrome", "systemic sclerosis",
+        "scleroderma", "mixed connective tissue disease", "MCTD", "dermatomyositis",
+        "polymyositis", "inflammatory myopathy", "rheumatoid arthritis",
+    ),
+    "foot drop": (
+        "drop foot", "peroneal neuropathy", "fibular neuropathy", "peroneal nerve",
+        "dorsiflexion weakness", "L5 radiculopathy", "mononeuritis multiplex",
+    ),
+    "lupus": ("systemic lupus erythematosus", "SLE"),
+    "sle": ("systemic lupus erythematosus", "lupus"),
+    "sjogren": ("Sjogren's syndrome", "sicca"),
+    "scleroderma": ("systemic sclerosis", "SSc"),
+    "vasculitis": ("vasculitic neuropathy", "mononeuritis multiplex", "ANCA-associated vasculitis",
+                   "polyarteritis nodosa"),
+    "peripheral neuropathy": ("polyneuropathy", "mononeuropathy", "mononeuritis multiplex"),
+    "neuropathic pain": ("painful neuropathy", "duloxetine", "pregabalin", "gabapentin",
+                         "amitriptyline"),
+    "sciatica": ("lumbar radiculopathy", "lumbar disc herniation"),
+    "orthosis": ("ankle-foot orthosis", "AFO", "brace"),
+    "afo": ("ankle-foot orthosis", "orthosis"),
+    "myositis": ("dermatomyositis", "polymyositis", "inflammatory myopathy"),
+    "diabetic neuropathy": ("diabetic peripheral neuropathy", "distal symmetric polyneuropathy"),
+}
+
+_PATTERNS = [
+    (re.compile(r"\b" + re.escape(concept).replace(r"\ ", r"[\s-]+") + r"(s|es)?\b", re.IGNORECASE), terms)
+    for concept, terms in THESAURUS.items()
+]
+
+
+def expansion_terms(question: str) -> list[str]:
+    """Terms the thesaurus adds for the concepts the question names (not already in it)."""
+    lowered = question.lower()
+    found: list[str] = []
+    for pattern, terms in _PATTERNS:
+        if pattern.search(question):
+            found.extend(t for t in terms if t.lower() not in lowered)
+    return list(dict.fromkeys(found))
+
+
+def expand_query(question: str) -> str:
+    extra = expansion_terms(question)
+    return f"{question} {' '.join(extra)}" if extra else question
