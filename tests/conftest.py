@@ -255,7 +255,9 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def wait_until() -> Callable[..., Any]:
     """``wait_until(predicate, timeout, what)``: poll until the predicate is truthy."""
 
-    def wait(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
+    def wait(
+        predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.05
+    ) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
@@ -266,4 +268,3 @@ def wait_until() -> Callable[..., Any]:
             time.sleep(interval)
 
     return wait
-

@@ -1,0 +1,119 @@
+"""Follow-up condensation with the deterministic rewrite (no model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from curbside.rag.condense import (
+    is_small_talk,
+    llm_standalone,
+    needs_context,
+    rule_based_standalone,
+    topic_of,
+)
+from curbside.rag.models import Turn
+
+SLE = [Turn(question="Can foot drop occur in SLE?", answer="Yes, rarely [1].")]
+
+
+def test_what_about_swaps_the_slot() -> None:
+    assert (
+        rule_based_standalone("what about Sjogren's?", SLE) == "Can foot drop occur in Sjogren's?"
+    )
+    assert (
+        rule_based_standalone("What about in systemic sclerosis?", SLE)
+        == "Can foot drop occur in systemic sclerosis?"
+    )
+
+
+def test_and_the_treatment_asks_about_the_previous_topic() -> None:
+    assert (
+        rule_based_standalone("and the treatment?", SLE)
+        == "What is the treatment of foot drop in SLE?"
+    )
+    assert (
+        rule_based_standalone("And the diagnosis?", SLE)
+        == "What is the diagnosis of foot drop in SLE?"
+    )
+
+
+def test_uses_the_last_real_question_not_small_talk() -> None:
+    history = [*SLE, Turn(question="thanks!")]
+    assert (
+        rule_based_standalone("what about Sjogren's?", history)
+        == "Can foot drop occur in Sjogren's?"
+    )
+
+
+def test_pronoun_follow_up_names_the_topic() -> None:
+    out = rule_based_standalone("How is it treated?", SLE)
+    assert "foot drop in SLE" in out and out.endswith("?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["thanks", "Thank you!", "hi", "Hello doctor", "ok", "Great.", "thank you very much", "bye"],
+)
+def test_small_talk_unchanged(text: str) -> None:
+    assert is_small_talk(text)
+    assert rule_based_standalone(text, SLE) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is the first-line treatment of painful diabetic neuropathy?",
+        "Does rituximab induce remission in ANCA-associated vasculitis?",
+        "Can foot drop occur in connective tissue diseases?",
+    ],
+)
+def test_standalone_unchanged(text: str) -> None:
+    assert not needs_context(text)
+    assert rule_based_standalone(text, SLE) == text
+
+
+def test_no_history_unchanged() -> None:
+    assert rule_based_standalone("what about Sjogren's?", []) == "what about Sjogren's?"
+    assert (
+        rule_based_standalone("what about Sjogren's?", [Turn(question="hello")])
+        == "what about Sjogren's?"
+    )
+
+
+def test_topic_of() -> None:
+    assert topic_of("Can foot drop occur in SLE?") == "foot drop in SLE"
+    assert topic_of("What is the dose of gabapentin?") == "dose of gabapentin"
+
+
+class _Reply:
+    def __init__(self, content: str) -> None:
+        self.content = content
+
+
+class _FakeChat:
+    def __init__(self, reply: str | Exception) -> None:
+        self.reply = reply
+        self.calls = 0
+
+    def invoke(self, messages: Any) -> _Reply:
+        self.calls += 1
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        return _Reply(self.reply)
+
+
+def test_llm_rewrite_used_and_small_talk_skips_model() -> None:
+    chat = _FakeChat('"Can foot drop occur in Sjogren syndrome?"\nextra line')
+    assert (
+        llm_standalone("what about Sjogren's?", SLE, chat)
+        == "Can foot drop occur in Sjogren syndrome?"
+    )
+    assert llm_standalone("thanks", SLE, chat) == "thanks"
+    assert chat.calls == 1
+
+
+def test_llm_failure_falls_back_to_rules() -> None:
+    chat = _FakeChat(ConnectionError("refused"))
+    assert llm_standalone("what about Sjogren's?", SLE, chat) == "Can foot drop occur in Sjogren's?"

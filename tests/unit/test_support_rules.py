@@ -1,0 +1,113 @@
+"""The offline support scorer's explicit checks (numbers, negation, swapped names) with a
+small deterministic bag-of-words embedder instead of the model. The real model is checked
+in tests/integration/test_answer_engine.py."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from curbside.rag.support import OfflineSupportScorer, ScorerWeights, SupportSignals
+from curbside.rag.text import words
+
+THRESHOLD = 0.5  # CitationSettings.support_threshold default
+
+
+class BagOfWordsEmbedder:
+    """encode_cached(texts) -> L2-normalised hashed bag-of-words vectors (deterministic)."""
+
+    dim = 512
+
+    def encode_cached(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype="float32")
+        for row, text in enumerate(texts):
+            for word in words(text):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+
+PASSAGE = [
+    "Paracetamol (acetaminophen) overdose is treated with intravenous N-acetylcysteine, which "
+    "is the antidote and is most effective within 8 hours of ingestion. Activated charcoal "
+    "may be given within 1 hour."
+]
+SUPPORTED = "N-acetylcysteine is the antidote for paracetamol overdose."
+
+
+@pytest.fixture
+def scorer() -> OfflineSupportScorer:
+    return OfflineSupportScorer(BagOfWordsEmbedder())  # type: ignore[arg-type]
+
+
+def test_faithful_sentence_supported(scorer: OfflineSupportScorer) -> None:
+    assert scorer.score(SUPPORTED, PASSAGE) >= THRESHOLD
+    assert (
+        scorer.score("N-acetylcysteine is most effective within 8 hours of ingestion [1].", PASSAGE)
+        >= THRESHOLD
+    )
+
+
+def test_swapped_drug_name_unsupported(scorer: OfflineSupportScorer) -> None:
+    signals = scorer.signals("Naloxone is the antidote for paracetamol overdose.", PASSAGE)
+    assert signals.missing_specific > 0
+    assert scorer.score("Naloxone is the antidote for paracetamol overdose.", PASSAGE) < THRESHOLD
+
+
+def test_changed_number_unsupported(scorer: OfflineSupportScorer) -> None:
+    same = scorer.score("N-acetylcysteine is most effective within 8 hours of ingestion.", PASSAGE)
+    changed_sentence = "N-acetylcysteine is most effective within 24 hours of ingestion."
+    changed = scorer.score(changed_sentence, PASSAGE)
+    assert scorer.signals(changed_sentence, PASSAGE).missing_numbers == 1
+    assert changed < THRESHOLD <= same
+
+
+def test_percent_and_plain_number_match(scorer: OfflineSupportScorer) -> None:
+    passage = ["Foot drop was present in 12% of patients with vasculitic neuropathy."]
+    assert (
+        scorer.signals(
+            "Foot drop was present in 12 % of patients with vasculitic neuropathy.", passage
+        ).missing_numbers
+        == 0
+    )
+
+
+def test_negation_flip_unsupported(scorer: OfflineSupportScorer) -> None:
+    flipped = "N-acetylcysteine is not the antidote for paracetamol overdose."
+    assert scorer.signals(flipped, PASSAGE).negation_mismatch
+    assert scorer.score(flipped, PASSAGE) < THRESHOLD < scorer.score(SUPPORTED, PASSAGE)
+
+
+def test_negated_passage_supports_negated_claim(scorer: OfflineSupportScorer) -> None:
+    passage = ["Gabapentin did not reduce pain in chemotherapy-induced neuropathy."]
+    assert not scorer.signals(
+        "Gabapentin did not reduce pain in chemotherapy-induced neuropathy.", passage
+    ).negation_mismatch
+    assert scorer.signals(
+        "Gabapentin reduced pain in chemotherapy-induced neuropathy.", passage
+    ).negation_mismatch
+
+
+def test_unrelated_sentence_unsupported(scorer: OfflineSupportScorer) -> None:
+    assert (
+        scorer.score("Rituximab induces remission in ANCA-associated vasculitis.", PASSAGE)
+        < THRESHOLD
+    )
+
+
+def test_empty_inputs_score_low(scorer: OfflineSupportScorer) -> None:
+    assert scorer.score(SUPPORTED, []) < THRESHOLD
+    assert scorer.score("[1]", PASSAGE) < THRESHOLD
+
+
+def test_weights_combine_monotonic() -> None:
+    w = ScorerWeights()
+    good = SupportSignals(0.8, 1.0, 0, 0.0, False)
+    assert w.combine(good) > w.combine(SupportSignals(0.8, 1.0, 1, 0.0, False))
+    assert w.combine(good) > w.combine(SupportSignals(0.8, 1.0, 0, 0.25, False))
+    assert w.combine(good) > w.combine(SupportSignals(0.8, 1.0, 0, 0.0, True))
+    assert 0.0 < w.combine(SupportSignals(0, 0, 3, 1, True)) < w.combine(good) < 1.0
