@@ -48,7 +48,10 @@ def load_settings(chroma_url: str | None = None, data_dir: Path | None = None) -
     try:
         settings = Settings()  # type: ignore[call-arg]  # values come from the environment
     except ValidationError as exc:
-        err.print(f"[red]Invalid CURBSIDE_ setting:[/red] {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
+        err.print(
+            f"[red]Invalid CURBSIDE_ setting:[/red] {exc.errors()[0]['loc']}: "
+            f"{exc.errors()[0]['msg']}"
+        )
         raise typer.Exit(2) from exc
     if chroma_url:
         settings.store.chroma_url = chroma_url
@@ -63,7 +66,9 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -93,8 +98,13 @@ def run_ingest(
         default_kind=settings.ingest.jsonl_default_kind,
     )
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=quiet, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
     )
 
     class RichProgress:
@@ -132,8 +142,12 @@ def print_ingest_report(report: IngestReport) -> None:
     for column in ("added", "updated", "unchanged", "removed", "failed", "chunks", "seconds"):
         table.add_column(column, justify="right")
     table.add_row(
-        str(report.count("added")), str(report.count("updated")), str(report.count("unchanged")),
-        str(report.count("removed")), str(len(report.failures)), str(report.chunks_written),
+        str(report.count("added")),
+        str(report.count("updated")),
+        str(report.count("unchanged")),
+        str(report.count("removed")),
+        str(len(report.failures)),
+        str(report.chunks_written),
         f"{report.seconds:.1f}",
     )
     console.print(table)
@@ -208,7 +222,9 @@ def print_answer(answer: Answer, show_repairs: bool = False) -> None:
         for repair in answer.repairs:
             console.print(f"  {repair.action}: {repair.sentence[:90]} ({repair.detail})")
     timing = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
-    console.print(f"[dim]searched for: {answer.standalone_question} | {answer.backend} | {timing}[/dim]")
+    console.print(
+        f"[dim]searched for: {answer.standalone_question} | {answer.backend} | {timing}[/dim]"
+    )
 
 
 def _history_from_file(path: Path) -> list[Turn]:
@@ -227,7 +243,9 @@ def _history_from_file(path: Path) -> list[Turn]:
 @app.command()
 def ask(
     question: Annotated[Optional[str], typer.Argument(help="The clinical question.")] = None,  # noqa: UP045
-    interactive: Annotated[bool, typer.Option("-i", "--interactive", help="Ask follow-ups in a loop.")] = False,
+    interactive: Annotated[
+        bool, typer.Option("-i", "--interactive", help="Ask follow-ups in a loop.")
+    ] = False,
     history: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="JSON conversation to continue; updated with this turn."),
@@ -240,7 +258,9 @@ def ask(
     year_min: Annotated[Optional[int], typer.Option(help="Only sources from this year on.")] = None,  # noqa: UP045
     year_max: Annotated[Optional[int], typer.Option(help="Only sources up to this year.")] = None,  # noqa: UP045
     audience: Annotated[str, typer.Option(help="clinician | student | patient")] = "clinician",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer object as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the Answer object as JSON.")
+    ] = False,
     repairs: Annotated[bool, typer.Option(help="Show citation repairs.")] = False,
     chroma_url: ChromaUrl = None,
     data_dir: DataDir = None,
@@ -309,7 +329,9 @@ def chat(
     host: Annotated[Optional[str], typer.Option(help="Bind address (default 127.0.0.1).")] = None,  # noqa: UP045
     port: Annotated[Optional[int], typer.Option(help="Port (default 7860).")] = None,  # noqa: UP045
     auth: Annotated[Optional[str], typer.Option(help="Require login user:password.")] = None,  # noqa: UP045
-    backend: Annotated[Optional[str], typer.Option(help="extractive | openai | ollama | llamacpp")] = None,  # noqa: UP045
+    backend: Annotated[
+        str | None, typer.Option(help="extractive | openai | ollama | llamacpp")
+    ] = None,
     chroma_url: ChromaUrl = None,
     data_dir: DataDir = None,
 ) -> None:

@@ -163,7 +163,9 @@ class Ingestor:
                 sid = item.meta.id
                 if sid in seen:
                     report.failures.append(
-                        Failure(item.meta.origin, f"duplicate source id {sid!r} (also in {seen[sid]})")
+                        Failure(
+                            item.meta.origin, f"duplicate source id {sid!r} (also in {seen[sid]})"
+                        )
                     )
                     continue
                 seen[sid] = item.meta.origin
@@ -200,7 +202,9 @@ class Ingestor:
         self.progress.chunks_done(len(chunks))
         return len(chunks)
 
-    def run(self, paths: Sequence[Path], prune: bool = False, dry_run: bool = False) -> IngestReport:
+    def run(
+        self, paths: Sequence[Path], prune: bool = False, dry_run: bool = False
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(dry_run=dry_run)
         planned = self.plan(paths, report)

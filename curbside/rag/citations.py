@@ -173,23 +173,37 @@ def enforce_citations(
             valid = [n for n in cited if n in passages]
             for n in cited:
                 if n not in passages:
-                    repairs.append(Repair(action="removed_invalid_citation", sentence=clean,
-                                          detail=f"[{n}] is not one of the {len(passages)} sources"))
+                    repairs.append(
+                        Repair(
+                            action="removed_invalid_citation",
+                            sentence=clean,
+                            detail=f"[{n}] is not one of the {len(passages)} sources",
+                        )
+                    )
             if not is_claim(clean, block.kind):
-                draft_scored.append(CitedSentence(text=sentence, section=section, citations=cited,
-                                                  is_claim=False))
+                draft_scored.append(
+                    CitedSentence(text=sentence, section=section, citations=cited, is_claim=False)
+                )
                 out.append((clean, [], None, False))
                 continue
             joint = support(clean, valid) if valid else 0.0
-            draft_scored.append(CitedSentence(text=sentence, section=section, citations=cited,
-                                              support=joint))
+            draft_scored.append(
+                CitedSentence(text=sentence, section=section, citations=cited, support=joint)
+            )
             if valid and joint >= threshold:
-                alone = {n: support(clean, [n]) for n in valid} if len(valid) > 1 else {valid[0]: joint}
+                alone = (
+                    {n: support(clean, [n]) for n in valid} if len(valid) > 1 else {valid[0]: joint}
+                )
                 keep = [n for n in valid if alone[n] >= threshold] or valid
                 for n in valid:
                     if n not in keep:
-                        repairs.append(Repair(action="removed_unsupporting_citation", sentence=clean,
-                                              detail=f"[{n}] does not support it ({alone[n]:.2f})"))
+                        repairs.append(
+                            Repair(
+                                action="removed_unsupporting_citation",
+                                sentence=clean,
+                                detail=f"[{n}] does not support it ({alone[n]:.2f})",
+                            )
+                        )
                 out.append((clean, keep, joint, True))
                 continue
             # Unsupported as cited: look for a retrieved source that does support it.
@@ -202,14 +216,30 @@ def enforce_citations(
                 if score > best_score:
                     best_n, best_score = n, score
             if best_score >= threshold:
-                repairs.append(Repair(action="recited", sentence=clean,
-                                      detail=f"{cited or 'no citation'} -> [{best_n}] ({best_score:.2f})"))
+                repairs.append(
+                    Repair(
+                        action="recited",
+                        sentence=clean,
+                        detail=f"{cited or 'no citation'} -> [{best_n}] ({best_score:.2f})",
+                    )
+                )
                 out.append((clean, [best_n], best_score, True))
             elif block.kind == "heading":
-                repairs.append(Repair(action="dropped", sentence=clean, detail="heading states an unsupported claim"))
+                repairs.append(
+                    Repair(
+                        action="dropped",
+                        sentence=clean,
+                        detail="heading states an unsupported claim",
+                    )
+                )
             else:
-                repairs.append(Repair(action="dropped", sentence=clean,
-                                      detail=f"no source supports it (best {max(joint, best_score):.2f})"))
+                repairs.append(
+                    Repair(
+                        action="dropped",
+                        sentence=clean,
+                        detail=f"no source supports it (best {max(joint, best_score):.2f})",
+                    )
+                )
         kept_blocks.append((block, out))
 
     return _render(kept_blocks, evidence, repairs, draft_scored)
@@ -242,7 +272,7 @@ def _render(kept_blocks, evidence: Evidence, repairs: list[Repair], draft_scored
             continue
         rendered_sentences = []
         has_claim = any(claim for _, _, _, claim in out)
-        for clean, numbers, score, claim in out:
+        for clean, numbers, _score, _claim in out:
             new_numbers = [renumber[n] for n in numbers]
             rendered_sentences.append(place_citations(clean, new_numbers))
         if not rendered_sentences or (not has_claim and block.kind == "bullet"):
@@ -252,9 +282,15 @@ def _render(kept_blocks, evidence: Evidence, repairs: list[Repair], draft_scored
             section = pending_heading[1]
             pending_heading = None
         for clean, numbers, score, claim in out:
-            sentences.append(CitedSentence(
-                text=place_citations(clean, [renumber[n] for n in numbers]), section=section,
-                citations=[renumber[n] for n in numbers], support=score, is_claim=claim))
+            sentences.append(
+                CitedSentence(
+                    text=place_citations(clean, [renumber[n] for n in numbers]),
+                    section=section,
+                    citations=[renumber[n] for n in numbers],
+                    support=score,
+                    is_claim=claim,
+                )
+            )
         lines.append(f"{block.prefix}{' '.join(rendered_sentences)}")
         if block.kind == "paragraph":
             lines.append("")
@@ -265,8 +301,13 @@ def _render(kept_blocks, evidence: Evidence, repairs: list[Repair], draft_scored
         if source is not None:
             references.append(Reference(number=new, meta=source.meta, passages=source.passages))
     text = "\n".join(_tidy(lines)).strip()
-    return Enforced(text=text, sentences=sentences, draft_sentences=draft_scored,
-                    references=references, repairs=repairs)
+    return Enforced(
+        text=text,
+        sentences=sentences,
+        draft_sentences=draft_scored,
+        references=references,
+        repairs=repairs,
+    )
 
 
 def _tidy(lines: list[str]) -> list[str]:

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 
 _SMALL_TALK = re.compile(
     r"^\s*(hi|hello|hey|good (morning|afternoon|evening)|thanks?( you)?( very much| so much)?|"
-    r"thank you|thx|cheers|ok(ay)?|great|perfect|bye|goodbye|got it|cool)\b[\s!.,]*(doctor|doc|curbside)?[\s!.]*$",
+    r"thank you|thx|cheers|ok(ay)?|great|perfect|bye|goodbye|got it|cool)\b"
+    r"[\s!.,]*(doctor|doc|curbside)?[\s!.]*$",
     re.IGNORECASE,
 )
 _FOLLOW_UP_START = re.compile(
@@ -32,7 +33,8 @@ _SLOT = re.compile(
     re.IGNORECASE,
 )
 _QUESTION_LEAD = re.compile(
-    r"^\s*(can|could|does|do|is|are|should|what (is|are)( the)?|how (is|are|do|should)( i| we| you)?|"
+    r"^\s*(can|could|does|do|is|are|should|what (is|are)( the)?|"
+    r"how (is|are|do|should)( i| we| you)?|"
     r"what|when|which|why|how|tell me about)\s+",
     re.IGNORECASE,
 )
@@ -97,8 +99,13 @@ def rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         aspect = re.sub(r"^the\s+", "", new_part, flags=re.IGNORECASE)
         return f"What is the {aspect} of {topic}?"
     slot = _SLOT.match(previous.strip())
-    if slot and new_part and not _PRONOUN.search(new_part) and len(content_words(new_part)) <= 4 \
-            and _FOLLOW_UP_START.match(question):
+    if (
+        slot
+        and new_part
+        and not _PRONOUN.search(new_part)
+        and len(content_words(new_part)) <= 4
+        and _FOLLOW_UP_START.match(question)
+    ):
         # "Can foot drop occur in SLE?" + "what about Sjogren's?" -> "... occur in Sjogren's?"
         return f"{slot.group('head')} {new_part}?"
     if _PRONOUN.search(question):
@@ -122,9 +129,13 @@ def llm_standalone(question: str, history: Sequence[Turn], chat_model: Any) -> s
         return question.strip()
     convo = "\n".join(f"Clinician: {t.question}\nAssistant: {t.answer[:300]}" for t in history[-4:])
     try:
-        reply = chat_model.invoke([HumanMessage(content=CONDENSE_PROMPT.format(history=convo, question=question))])
+        reply = chat_model.invoke(
+            [HumanMessage(content=CONDENSE_PROMPT.format(history=convo, question=question))]
+        )
         text = str(reply.content).strip().splitlines()[0].strip().strip('"')
     except Exception as exc:  # the rule-based rewrite is a safe fallback
-        log.warning("LLM condensation failed (%s); using the rule-based rewrite", type(exc).__name__)
+        log.warning(
+            "LLM condensation failed (%s); using the rule-based rewrite", type(exc).__name__
+        )
         return rule_based_standalone(question, history)
     return text if 3 <= len(text) <= 500 else rule_based_standalone(question, history)

@@ -34,7 +34,6 @@ def _load_model(path: str, max_threads: int | None) -> Any:
     apply_offline_env()
     import torch
     from sentence_transformers import SentenceTransformer
-
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # the CLI owns the terminal
@@ -114,7 +113,7 @@ class Embedder(Embeddings):
         if not texts:
             return []
         # verbose=False: counting a long sentence is the point here, not an error.
-        encoded = self.tokenizer(
-            texts, add_special_tokens=False, truncation=False, verbose=False
-        )["input_ids"]
+        encoded = self.tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)[
+            "input_ids"
+        ]
         return [len(ids) for ids in encoded]

@@ -18,8 +18,8 @@ from curbside.rag.drafting.extractive import ExtractiveDrafter, title_for
 from curbside.rag.drafting.llm import GeneratorUnavailable, LLMDrafter, make_chat_model
 from curbside.rag.models import Answer, Evidence, Turn
 from curbside.rag.retrieval import QUESTION_WORDS, HybridRetriever, SearchFilters
-from curbside.rag.text import content_words
 from curbside.rag.support import OfflineSupportScorer, SupportScorer
+from curbside.rag.text import content_words
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
@@ -146,8 +146,13 @@ class AnswerEngine:
         return sum(1 for t in terms if t in found) / len(terms) > 0.6
 
     # ---- answering ------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None,
-            audience: str = "clinician") -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: SearchFilters | None = None,
+        audience: str = "clinician",
+    ) -> Answer:
         answer = None
         for event in self.stream(question, history, filters, audience):
             if event.answer is not None:
@@ -156,19 +161,29 @@ class AnswerEngine:
         return answer
 
     def stream(
-        self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None,
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: SearchFilters | None = None,
         audience: str = "clinician",
     ) -> Iterator[AnswerEvent]:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         question = self.validate(question)
         history = list(history)[-self.settings.ui.max_history_turns :]
-        base = Answer(question=question, standalone_question=question, backend=self.backend,
-                      audience=audience, disclaimer=disclaimer_for(audience))
+        base = Answer(
+            question=question,
+            standalone_question=question,
+            backend=self.backend,
+            audience=audience,
+            disclaimer=disclaimer_for(audience),
+        )
 
         if is_small_talk(question):
-            base.text = ("I answer clinical questions from the guideline and research sources in "
-                         "my index. What would you like to know?")
+            base.text = (
+                "I answer clinical questions from the guideline and research sources in "
+                "my index. What would you like to know?"
+            )
             base.timings = {"total": time.perf_counter() - started}
             yield AnswerEvent("answer", base.text, base)
             return
@@ -199,7 +214,9 @@ class AnswerEngine:
         base.draft = draft
 
         mark = time.perf_counter()
-        enforced = enforce_citations(draft, evidence, self.scorer, self.settings.citations.support_threshold)
+        enforced = enforce_citations(
+            draft, evidence, self.scorer, self.settings.citations.support_threshold
+        )
         timings["enforce"] = time.perf_counter() - mark
         base.draft_sentences = enforced.draft_sentences
         base.repairs = enforced.repairs
@@ -220,11 +237,17 @@ class AnswerEngine:
         yield self._finish(base, timings, started)
 
     def _draft(
-        self, question: str, evidence: Evidence, audience: str,
-        timings: dict[str, float], started: float,
+        self,
+        question: str,
+        evidence: Evidence,
+        audience: str,
+        timings: dict[str, float],
+        started: float,
     ) -> Generator[AnswerEvent, None, str]:
         if self.chat_model is None:
-            limit = {"patient": 6, "student": 10}.get(audience, self.settings.generation.max_sentences)
+            limit = {"patient": 6, "student": 10}.get(
+                audience, self.settings.generation.max_sentences
+            )
             draft = ExtractiveDrafter(self.embedder, limit).draft(question, evidence)
             timings["first_text"] = time.perf_counter() - started
             yield AnswerEvent("draft", draft)
@@ -238,14 +261,20 @@ class AnswerEngine:
             yield AnswerEvent("draft", "".join(parts))
         return "".join(parts)
 
-    def _not_covered(self, answer: Answer, evidence: Evidence, filters: SearchFilters | None) -> Answer:
+    def _not_covered(
+        self, answer: Answer, evidence: Evidence, filters: SearchFilters | None
+    ) -> Answer:
         answer.not_covered = True
         answer.title = "Not covered by the indexed sources"
-        narrowed = " with the current filters" if filters and (filters.kind or filters.year_min or filters.year_max) else ""
+        narrowed = (
+            " with the current filters"
+            if filters and (filters.kind or filters.year_min or filters.year_max)
+            else ""
+        )
         answer.text = (
             f"# Not covered by the indexed sources\n\n"
             f"The indexed sources{narrowed} do not answer this question "
-            f"(searched for: \"{answer.standalone_question}\"). curbside answers only from the "
+            f'(searched for: "{answer.standalone_question}"). curbside answers only from the '
             "guidelines and papers in its index, so it will not guess.\n\n"
             "To get an answer, ingest a guideline or a systematic review on this topic, for "
             "example `curbside ingest path/to/guideline.pdf`, or PubMed records exported as "

@@ -15,23 +15,46 @@ import re
 # concept (as written in questions) -> terms the literature uses for it or for its members
 THESAURUS: dict[str, tuple[str, ...]] = {
     "connective tissue disease": (
-        "systemic lupus erythematosus", "SLE", "lupus", "Sjogren's syndrome", "systemic sclerosis",
-        "scleroderma", "mixed connective tissue disease", "MCTD", "dermatomyositis",
-        "polymyositis", "inflammatory myopathy", "rheumatoid arthritis",
+        "systemic lupus erythematosus",
+        "SLE",
+        "lupus",
+        "Sjogren's syndrome",
+        "systemic sclerosis",
+        "scleroderma",
+        "mixed connective tissue disease",
+        "MCTD",
+        "dermatomyositis",
+        "polymyositis",
+        "inflammatory myopathy",
+        "rheumatoid arthritis",
     ),
     "foot drop": (
-        "drop foot", "peroneal neuropathy", "fibular neuropathy", "peroneal nerve",
-        "dorsiflexion weakness", "L5 radiculopathy", "mononeuritis multiplex",
+        "drop foot",
+        "peroneal neuropathy",
+        "fibular neuropathy",
+        "peroneal nerve",
+        "dorsiflexion weakness",
+        "L5 radiculopathy",
+        "mononeuritis multiplex",
     ),
     "lupus": ("systemic lupus erythematosus", "SLE"),
     "sle": ("systemic lupus erythematosus", "lupus"),
     "sjogren": ("Sjogren's syndrome", "sicca"),
     "scleroderma": ("systemic sclerosis", "SSc"),
-    "vasculitis": ("vasculitic neuropathy", "mononeuritis multiplex", "ANCA-associated vasculitis",
-                   "polyarteritis nodosa"),
+    "vasculitis": (
+        "vasculitic neuropathy",
+        "mononeuritis multiplex",
+        "ANCA-associated vasculitis",
+        "polyarteritis nodosa",
+    ),
     "peripheral neuropathy": ("polyneuropathy", "mononeuropathy", "mononeuritis multiplex"),
-    "neuropathic pain": ("painful neuropathy", "duloxetine", "pregabalin", "gabapentin",
-                         "amitriptyline"),
+    "neuropathic pain": (
+        "painful neuropathy",
+        "duloxetine",
+        "pregabalin",
+        "gabapentin",
+        "amitriptyline",
+    ),
     "sciatica": ("lumbar radiculopathy", "lumbar disc herniation"),
     "orthosis": ("ankle-foot orthosis", "AFO", "brace"),
     "afo": ("ankle-foot orthosis", "orthosis"),
@@ -40,7 +63,12 @@ THESAURUS: dict[str, tuple[str, ...]] = {
 }
 
 _PATTERNS = [
-    (re.compile(r"\b" + re.escape(concept).replace(r"\ ", r"[\s-]+") + r"(s|es)?\b", re.IGNORECASE), terms)
+    (
+        re.compile(
+            r"\b" + re.escape(concept).replace(r"\ ", r"[\s-]+") + r"(s|es)?\b", re.IGNORECASE
+        ),
+        terms,
+    )
     for concept, terms in THESAURUS.items()
 ]
 

@@ -116,7 +116,9 @@ class LexicalIndex:
         return cls(bm25, facts["chunk_ids"], facts["kinds"], facts["years"], facts["fingerprint"])
 
     # ---- search -----------------------------------------------------------------------
-    def mask(self, kind: str | None, year_min: int | None, year_max: int | None) -> np.ndarray | None:
+    def mask(
+        self, kind: str | None, year_min: int | None, year_max: int | None
+    ) -> np.ndarray | None:
         import numpy as np
 
         if not (kind or year_min or year_max):
@@ -147,7 +149,9 @@ class LexicalIndex:
             [tokens], k=min(k, len(self.chunk_ids)), show_progress=False, weight_mask=weight_mask
         )
         return [
-            (self.chunk_ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
+            (self.chunk_ids[int(d)], float(s))
+            for d, s in zip(docs[0], scores[0], strict=True)
+            if s > 0
         ]
 
 

@@ -102,7 +102,9 @@ class Turn(BaseModel):
 class Repair(BaseModel):
     """A change citation enforcement made to the draft."""
 
-    action: Literal["removed_invalid_citation", "removed_unsupporting_citation", "recited", "dropped"]
+    action: Literal[
+        "removed_invalid_citation", "removed_unsupporting_citation", "recited", "dropped"
+    ]
     sentence: str
     detail: str = ""
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curbside.rag.expansion import expand_query
 from curbside.rag.lexical import LexicalIndex, index_path, load_fresh_lexical_index
 from curbside.rag.models import Evidence, EvidenceSource, Passage, SourceMeta
-from curbside.rag.expansion import expand_query
 from curbside.rag.text import content_words
 
 if TYPE_CHECKING:
@@ -63,7 +63,9 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def diversify(ranked: list[str], source_of: Callable[[str], str], top_k: int, per_source: int) -> list[str]:
+def diversify(
+    ranked: list[str], source_of: Callable[[str], str], top_k: int, per_source: int
+) -> list[str]:
     """Keep rank order but at most `per_source` chunks of one source, up to top_k chunks."""
     kept: list[str] = []
     taken: dict[str, int] = {}
@@ -123,14 +125,19 @@ class HybridRetriever:
 
     # ---- the two retrievers --------------------------------------------------------
     def dense(
-        self, query: str, k: int, filters: SearchFilters | None = None,
+        self,
+        query: str,
+        k: int,
+        filters: SearchFilters | None = None,
         vector: list[float] | None = None,
     ) -> list[tuple[Passage, SourceMeta]]:
         vector = vector if vector is not None else self.embedder.embed_query(query)
         where = filters.chroma_where() if filters else None
         return self.store.query(vector, k, where)
 
-    def bm25(self, query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+    def bm25(
+        self, query: str, k: int, filters: SearchFilters | None = None
+    ) -> list[tuple[str, float]]:
         f = filters or SearchFilters()
         if self.settings.expand_queries:
             query = expand_query(query)
@@ -138,8 +145,12 @@ class HybridRetriever:
 
     # ---- fused ---------------------------------------------------------------------
     def search(
-        self, query: str, filters: SearchFilters | None = None, mode: str | None = None,
-        top_k: int | None = None, diverse: bool = True,
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        mode: str | None = None,
+        top_k: int | None = None,
+        diverse: bool = True,
     ) -> tuple[list[tuple[Passage, SourceMeta]], float]:
         """Ranked chunks and the best dense similarity (the coverage signal)."""
         mode = mode or self.settings.mode
@@ -179,7 +190,9 @@ class HybridRetriever:
         ordered = [cid for cid, _ in fused]
         if diverse:
             selected = diversify(
-                ordered, lambda cid: found[cid][0].source_id, top_k,
+                ordered,
+                lambda cid: found[cid][0].source_id,
+                top_k,
                 self.settings.max_chunks_per_source,
             )
             ordered = cover_query_terms(
@@ -206,14 +219,18 @@ def cover_query_terms(
     no selected chunk mentions SLE, the best-ranked candidate that does replaces the last
     selected chunk. Generic words do not count as terms.
     """
-    terms = [w for w in dict.fromkeys(content_words(query)) if len(w) >= 3 and w not in QUESTION_WORDS]
+    terms = [
+        w for w in dict.fromkeys(content_words(query)) if len(w) >= 3 and w not in QUESTION_WORDS
+    ]
     result = list(selected)
     covered = set().union(*(words_of(cid) for cid in result)) if result else set()
     protected = 1  # never displace the top chunk
     for term in terms:
         if term in covered:
             continue
-        candidate = next((cid for cid in ranked if cid not in result and term in words_of(cid)), None)
+        candidate = next(
+            (cid for cid in ranked if cid not in result and term in words_of(cid)), None
+        )
         if candidate is None:
             continue
         if len(result) > protected:
@@ -225,8 +242,10 @@ def cover_query_terms(
 
 
 QUESTION_WORDS = frozenset(
-    content_words("occur happen best treat treated treatment manage managed management cause "
-                  "causes recommend recommended dose doses first line role evidence")
+    content_words(
+        "occur happen best treat treated treatment manage managed management cause "
+        "causes recommend recommended dose doses first line role evidence"
+    )
 )
 
 
@@ -241,4 +260,6 @@ def group_into_sources(
                 number=len(sources) + 1, meta=meta, passages=[]
             )
         sources[passage.source_id].passages.append(passage)
-    return Evidence(question=question, sources=list(sources.values()), best_similarity=best_similarity)
+    return Evidence(
+        question=question, sources=list(sources.values()), best_similarity=best_similarity
+    )

@@ -75,7 +75,9 @@ def make_client(settings: Settings) -> Any:
             parsed = urlparse(url if "://" in url else f"http://{url}")
             headers = {}
             if settings.store.chroma_token:
-                headers["Authorization"] = f"Bearer {settings.store.chroma_token.get_secret_value()}"
+                headers["Authorization"] = (
+                    f"Bearer {settings.store.chroma_token.get_secret_value()}"
+                )
             return chromadb.HttpClient(
                 host=parsed.hostname or "127.0.0.1",
                 port=parsed.port or (443 if parsed.scheme == "https" else 8000),
@@ -161,9 +163,7 @@ class ChunkStore:
             self._call("delete", self.collection.delete, ids=list(ids[start : start + PAGE]))
 
     def ids_for_source(self, source_id: str) -> list[str]:
-        got = self._call(
-            "get", self.collection.get, where={"source_id": source_id}, include=[]
-        )
+        got = self._call("get", self.collection.get, where={"source_id": source_id}, include=[])
         return list(got["ids"])
 
     def delete_source(self, source_id: str) -> int:
@@ -175,14 +175,14 @@ class ChunkStore:
     def count(self) -> int:
         return int(self._call("count", self.collection.count))
 
-    def iter_rows(self, include_documents: bool = True) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def iter_rows(
+        self, include_documents: bool = True
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Every chunk as (id, text, metadata), page by page."""
         include = ["metadatas", "documents"] if include_documents else ["metadatas"]
         offset = 0
         while True:
-            got = self._call(
-                "get", self.collection.get, include=include, limit=PAGE, offset=offset
-            )
+            got = self._call("get", self.collection.get, include=include, limit=PAGE, offset=offset)
             ids = got["ids"]
             if not ids:
                 return
@@ -227,7 +227,10 @@ class ChunkStore:
         )
         results = []
         for chunk_id, doc, meta, dist in zip(
-            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+            got["ids"][0],
+            got["documents"][0],
+            got["metadatas"][0],
+            got["distances"][0],
             strict=True,
         ):
             passage = _passage(chunk_id, doc, meta)

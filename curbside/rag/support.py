@@ -142,17 +142,26 @@ class OfflineSupportScorer(SupportScorer):
         passage_words = set(content_words(" ".join(passages)))
         claim_words = content_words(claim)
         coverage = (
-            sum(1 for w in claim_words if w in passage_words) / len(claim_words) if claim_words else 0.0
+            sum(1 for w in claim_words if w in passage_words) / len(claim_words)
+            if claim_words
+            else 0.0
         )
         specific = [w for w in set(claim_words) if len(w) >= 6 and w not in _GENERIC]
         missing_specific = (
             sum(1 for w in specific if w not in passage_words) / len(specific) if specific else 0.0
         )
         passage_numbers = numbers(" ".join(passages))
-        missing_numbers = len([n for n in numbers(claim) if n.rstrip("%") not in
-                               {m.rstrip("%") for m in passage_numbers}])
+        missing_numbers = len(
+            [
+                n
+                for n in numbers(claim)
+                if n.rstrip("%") not in {m.rstrip("%") for m in passage_numbers}
+            ]
+        )
         negation_mismatch = is_negated(claim) != is_negated(windows[best])
-        return SupportSignals(similarity, coverage, missing_numbers, missing_specific, negation_mismatch)
+        return SupportSignals(
+            similarity, coverage, missing_numbers, missing_specific, negation_mismatch
+        )
 
     def score(self, sentence: str, passages: Sequence[str]) -> float:
         return self.weights.combine(self.signals(sentence, passages))
@@ -181,6 +190,8 @@ class LLMJudgeScorer(SupportScorer):
     def score(self, sentence: str, passages: Sequence[str]) -> float:
         from langchain_core.messages import HumanMessage
 
-        prompt = self.PROMPT.format(passage="\n\n".join(passages)[:6000], sentence=strip_citations(sentence))
+        prompt = self.PROMPT.format(
+            passage="\n\n".join(passages)[:6000], sentence=strip_citations(sentence)
+        )
         reply = self.chat_model.invoke([HumanMessage(content=prompt)])
         return 1.0 if _YES.match(str(reply.content)) else 0.0

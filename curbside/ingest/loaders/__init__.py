@@ -19,12 +19,12 @@ from curbside.ingest.loaders.pdf import PdfLoader
 from curbside.ingest.loaders.pubmed import MedlineLoader, PubmedXmlLoader
 
 __all__ = [
+    "SUPPORTED_SUFFIXES",
     "LoadError",
     "LoadProblem",
     "LoadResult",
     "Loader",
     "LoaderOptions",
-    "SUPPORTED_SUFFIXES",
     "loader_for",
 ]
 
@@ -45,4 +45,6 @@ def loader_for(path: Path, options: LoaderOptions | None = None) -> Loader:
     for cls in _LOADERS:
         if suffix in cls.suffixes:
             return cls(options)
-    raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    raise LoadError(
+        f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
+    )

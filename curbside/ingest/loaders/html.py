@@ -61,14 +61,16 @@ class HtmlLoader:
             or (h1.get_text(" ", strip=True) if h1 else "")
         )
         authors = [
-            str(t.get("content", "")) for t in soup.find_all("meta", attrs={"name": "citation_author"})
+            str(t.get("content", ""))
+            for t in soup.find_all("meta", attrs={"name": "citation_author"})
         ]
         fields = {
             "id": meta_tag("citation_pmid") or meta_tag("citation_doi") or slugify(path.stem),
             "title": title,
             "kind": self.options.kind or meta_tag("curbside_kind") or "guideline",
             "publisher": meta_tag("citation_journal_title") or meta_tag("citation_publisher"),
-            "year": (meta_tag("citation_publication_date") or meta_tag("citation_date"))[:4] or None,
+            "year": (meta_tag("citation_publication_date") or meta_tag("citation_date"))[:4]
+            or None,
             "authors": authors,
             "doi": meta_tag("citation_doi"),
             "pmid": meta_tag("citation_pmid"),

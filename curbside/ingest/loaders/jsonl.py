@@ -36,7 +36,10 @@ def record_sections(record: dict[str, Any], text: str) -> list[Section]:
     labels = record.get("sections") or record.get("labels")
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     if isinstance(labels, list) and len(labels) == len(lines):
-        return [Section(heading=str(label).title(), text=line) for label, line in zip(labels, lines, strict=True)]
+        return [
+            Section(heading=str(label).title(), text=line)
+            for label, line in zip(labels, lines, strict=True)
+        ]
     heading = str(record.get("question") or "")
     return [Section(heading=heading, text=text.strip())]
 

@@ -95,9 +95,10 @@ class PubmedXmlLoader:
                 sections.append(Section(heading=label.title(), text=body))
         if not sections:
             raise LoadError("record has no abstract text")
-        year = article.findtext(".//JournalIssue/PubDate/Year") or (
-            article.findtext(".//JournalIssue/PubDate/MedlineDate") or ""
-        )[:4]
+        year = (
+            article.findtext(".//JournalIssue/PubDate/Year")
+            or (article.findtext(".//JournalIssue/PubDate/MedlineDate") or "")[:4]
+        )
         authors = []
         for author in article.findall(".//AuthorList/Author"):
             last, initials = author.findtext("LastName"), author.findtext("Initials")
@@ -166,7 +167,14 @@ class MedlineLoader:
                 yield LoadProblem(where, "record has no abstract (AB) text")
                 continue
             kind, evidence = classify(record.get("PT", []))
-            doi = next((v.split(" ")[0] for v in record.get("LID", []) + record.get("AID", []) if "[doi]" in v), "")
+            doi = next(
+                (
+                    v.split(" ")[0]
+                    for v in record.get("LID", []) + record.get("AID", [])
+                    if "[doi]" in v
+                ),
+                "",
+            )
             fields = {
                 "id": f"pmid-{pmid}",
                 "title": " ".join(record.get("TI", [])),

@@ -21,26 +21,56 @@ if TYPE_CHECKING:
 
 # Evidence quality: guidelines and syntheses first, single reports last.
 _QUALITY = {
-    "guideline": 1.0, "consensus statement": 0.97, "classification criteria": 0.95,
-    "systematic review": 0.97, "meta-analysis": 0.97, "rct": 0.94, "clinical trial": 0.92,
-    "cohort": 0.9, "review": 0.9, "case-control": 0.88, "cross-sectional": 0.87,
-    "case series": 0.85, "case report": 0.8,
+    "guideline": 1.0,
+    "consensus statement": 0.97,
+    "classification criteria": 0.95,
+    "systematic review": 0.97,
+    "meta-analysis": 0.97,
+    "rct": 0.94,
+    "clinical trial": 0.92,
+    "cohort": 0.9,
+    "review": 0.9,
+    "case-control": 0.88,
+    "cross-sectional": 0.87,
+    "case series": 0.85,
+    "case report": 0.8,
 }
 _SECTIONS = [
-    ("Important caveats", re.compile(
-        r"\b(limitation|caveat|uncertain|rare|rarely|uncommon|not (a )?common|insufficient|"
-        r"low[- ]quality|should be excluded|other causes|exclude|however|not recommended|"
-        r"avoid|caution|risk of)\b", re.I)),
-    ("Diagnosis and evaluation", re.compile(
-        r"\b(diagnos\w*|evaluat\w*|assess\w*|tests?|testing|exam\w*|criteria|electro\w*|"
-        r"nerve conduction|emg|imaging|mri|biopsy|work-?up|investigat\w*|screen\w*|locali[sz]\w*)\b", re.I)),
-    ("Management", re.compile(
-        r"\b(treat\w*|manag\w*|therap\w*|recommend\w*|intervention|surg\w*|orthos\w*|orthotic|"
-        r"rehabilitat\w*|drug|dose|dosing|first-line|second-line|glucocorticoid\w*|"
-        r"immunosuppress\w*|stimulation|physiotherap\w*|decompression)\b", re.I)),
-    ("Causes and mechanisms", re.compile(
-        r"\b(caus\w*|mechanism\w*|pathophysiolog\w*|etiolog\w*|aetiolog\w*|lesion|compression|"
-        r"vasculitis|neuropath\w*|associated|occur\w*|prevalence|incidence|frequen\w*)\b", re.I)),
+    (
+        "Important caveats",
+        re.compile(
+            r"\b(limitation|caveat|uncertain|rare|rarely|uncommon|not (a )?common|insufficient|"
+            r"low[- ]quality|should be excluded|other causes|exclude|however|not recommended|"
+            r"avoid|caution|risk of)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Diagnosis and evaluation",
+        re.compile(
+            r"\b(diagnos\w*|evaluat\w*|assess\w*|tests?|testing|exam\w*|criteria|electro\w*|"
+            r"nerve conduction|emg|imaging|mri|biopsy|work-?up|investigat\w*|screen\w*|"
+            r"locali[sz]\w*)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Management",
+        re.compile(
+            r"\b(treat\w*|manag\w*|therap\w*|recommend\w*|intervention|surg\w*|orthos\w*|orthotic|"
+            r"rehabilitat\w*|drug|dose|dosing|first-line|second-line|glucocorticoid\w*|"
+            r"immunosuppress\w*|stimulation|physiotherap\w*|decompression)\b",
+            re.I,
+        ),
+    ),
+    (
+        "Causes and mechanisms",
+        re.compile(
+            r"\b(caus\w*|mechanism\w*|pathophysiolog\w*|etiolog\w*|aetiolog\w*|lesion|compression|"
+            r"vasculitis|neuropath\w*|associated|occur\w*|prevalence|incidence|frequen\w*)\b",
+            re.I,
+        ),
+    ),
 ]
 _ABOUT_THE_SOURCE = re.compile(
     r"^(scope|methods?|design|background|about|overview|scope and methods)$|"
@@ -48,8 +78,13 @@ _ABOUT_THE_SOURCE = re.compile(
     r"literature|summari[sz]es best|aimed to|task force (was|included))\b",
     re.IGNORECASE,
 )
-_SECTION_ORDER = ["Causes and mechanisms", "Diagnosis and evaluation", "Management",
-                  "Key findings", "Important caveats"]
+_SECTION_ORDER = [
+    "Causes and mechanisms",
+    "Diagnosis and evaluation",
+    "Management",
+    "Key findings",
+    "Important caveats",
+]
 
 
 @dataclass
@@ -71,7 +106,9 @@ def quality_of(evidence_type: str, kind: str) -> float:
 def section_for(candidate: Candidate) -> str:
     probe = f"{candidate.section} {candidate.text}"
     heading_hit = [name for name, pattern in _SECTIONS[1:] if pattern.search(candidate.section)]
-    if _SECTIONS[0][1].search(candidate.text) or re.search(r"limitation|caveat", candidate.section, re.I):
+    if _SECTIONS[0][1].search(candidate.text) or re.search(
+        r"limitation|caveat", candidate.section, re.I
+    ):
         return "Important caveats"
     if heading_hit:
         return heading_hit[0]
@@ -106,18 +143,19 @@ class ExtractiveDrafter:
                 for sentence in split_sentences(passage.text):
                     key = sentence.lower()
                     # Fragments and headings-as-sentences make poor answer points.
-                    if key in seen or len(content_words(sentence)) < 4 or not sentence[-1:] in ".!":
+                    if key in seen or len(content_words(sentence)) < 4 or sentence[-1:] not in ".!":
                         continue
                     seen.add(key)
                     weight = quality
                     # Sentences about the paper itself ("X wrote a review of ...") answer nothing.
-                    if _ABOUT_THE_SOURCE.search(passage.section) or _ABOUT_THE_SOURCE.search(sentence):
+                    if _ABOUT_THE_SOURCE.search(passage.section) or _ABOUT_THE_SOURCE.search(
+                        sentence
+                    ):
                         weight *= 0.6
                     found.append(Candidate(sentence, source.number, passage.section, weight))
         return found
 
     def select(self, question: str, evidence: Evidence) -> list[Candidate]:
-        import numpy as np
 
         candidates = self.candidates(evidence)
         if not candidates:

@@ -49,21 +49,30 @@ class LlamaCppChat(BaseChatModel):
         return [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
     ) -> ChatResult:
         text = "".join(c.message.content for c in self._stream(messages, stop, run_manager))  # type: ignore[misc]
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         llm = _load(self.model_path, self.n_ctx)
         with self._lock:
             for part in llm.create_chat_completion(
-                messages=self._messages(messages), max_tokens=self.max_tokens,
-                temperature=self.temperature, stop=stop, stream=True,
+                messages=self._messages(messages),
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                stop=stop,
+                stream=True,
             ):
                 delta = part["choices"][0].get("delta", {}).get("content") or ""
                 if delta:

@@ -46,7 +46,8 @@ def format_evidence(evidence: Evidence, max_chars: int = 9000) -> str:
     for source in evidence.sources:
         meta = source.meta
         kind = "Guideline" if meta.kind == "guideline" else "Research"
-        head = f"[{source.number}] {meta.title} ({kind}; {meta.publisher or 'n/a'}; {meta.year or 'n.d.'})"
+        published = f"{meta.publisher or 'n/a'}; {meta.year or 'n.d.'}"
+        head = f"[{source.number}] {meta.title} ({kind}; {published})"
         body = "\n".join(
             f"  ({p.section}) {p.text}" if p.section else f"  {p.text}" for p in source.passages
         )
@@ -98,7 +99,9 @@ def make_chat_model(settings: GenerationSettings) -> Any:
         if not settings.gguf_path:
             raise GeneratorUnavailable("the llamacpp backend needs CURBSIDE_GENERATION__GGUF_PATH")
         return LlamaCppChat.from_path(
-            str(settings.gguf_path), max_tokens=settings.max_tokens, temperature=settings.temperature
+            str(settings.gguf_path),
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
         )
     raise GeneratorUnavailable(f"unknown LLM backend {backend!r}")
 
@@ -108,7 +111,9 @@ class LLMDrafter:
         self.chat_model = chat_model
         self.name = name
 
-    def stream(self, question: str, evidence: Evidence, audience: str = "clinician") -> Iterator[str]:
+    def stream(
+        self, question: str, evidence: Evidence, audience: str = "clinician"
+    ) -> Iterator[str]:
         try:
             for chunk in self.chat_model.stream(build_messages(question, evidence, audience)):
                 text = chunk.content if isinstance(chunk.content, str) else ""
