@@ -195,8 +195,11 @@ class HybridRetriever:
                 top_k,
                 self.settings.max_chunks_per_source,
             )
-            ordered = cover_query_terms(
+            covered = cover_query_terms(
                 query, ordered, selected, lambda cid: self._words_of(cid, found[cid])
+            )
+            ordered = include_both_kinds(
+                ordered, covered[:top_k], lambda cid: found[cid][1].kind, self.settings.candidates
             )
         return [found[cid] for cid in ordered[:top_k]], best_similarity
 
@@ -239,6 +242,23 @@ def cover_query_terms(
         protected += 1
         covered |= words_of(candidate)
     return result
+
+
+def include_both_kinds(
+    ranked: list[str], selected: list[str], kind_of: Callable[[str], str], window: int
+) -> list[str]:
+    """Clinicians weigh guidelines and research differently and want to see both: when the
+    selection holds only one kind and the best `window` candidates hold the other, the
+    best-ranked chunk of the other kind replaces the last selected chunk."""
+    kinds = {kind_of(cid) for cid in selected}
+    if len(kinds) != 1 or len(selected) < 2:
+        return selected
+    other = next(
+        (cid for cid in ranked[:window] if cid not in selected and kind_of(cid) not in kinds), None
+    )
+    if other is None:
+        return selected
+    return [*selected[:-1], other]
 
 
 QUESTION_WORDS = frozenset(
