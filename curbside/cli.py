@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def load_settings(chroma_url: str | None = None, data_dir: Path | None = None) -
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]Error:[/red] {message}")
+    err.print(f"[red]Error:[/red] {escape(message)}")
     return typer.Exit(code)
 
 
@@ -134,7 +135,7 @@ def run_ingest(
 
 def print_ingest_report(report: IngestReport) -> None:
     for failure in report.failures:
-        err.print(f"[red]failed[/red] {failure.where}: {failure.reason}")
+        err.print(f"[red]failed[/red] {escape(failure.where)}: {escape(failure.reason)}")
     if len(report.statuses) <= 60:
         for sid, status in sorted(report.statuses.items()):
             console.print(f"  {status:<9} {sid}")
@@ -195,7 +196,9 @@ def sources(chroma_url: ChromaUrl = None, data_dir: DataDir = None) -> None:
     for column in ("id", "kind", "title", "year", "chunks"):
         table.add_column(column)
     for sid, (meta, chunks) in sorted(found.items()):
-        table.add_row(sid, meta.kind, meta.title[:70], str(meta.year or ""), str(chunks))
+        table.add_row(
+            escape(sid), meta.kind, escape(meta.title[:70]), str(meta.year or ""), str(chunks)
+        )
     console.print(table)
 
 

@@ -31,7 +31,10 @@ class HtmlLoader:
         soup = BeautifulSoup(read_text(path), "html.parser")
 
         def meta_tag(name: str) -> str:
-            tag = soup.find("meta", attrs={"name": name})
+            # Highwire tags use name=, Open Graph tags use property=.
+            tag = soup.find("meta", attrs={"name": name}) or soup.find(
+                "meta", attrs={"property": name}
+            )
             return str(tag.get("content", "")).strip() if tag else ""
 
         for tag in soup(_DROP):
@@ -59,15 +62,23 @@ class HtmlLoader:
             meta_tag("citation_title")
             or (soup.title.get_text(strip=True) if soup.title else "")
             or (h1.get_text(" ", strip=True) if h1 else "")
+            or path.stem.replace("_", " ").replace("-", " ")
         )
         authors = [
             str(t.get("content", ""))
             for t in soup.find_all("meta", attrs={"name": "citation_author"})
         ]
         fields = {
-            "id": meta_tag("citation_pmid") or meta_tag("citation_doi") or slugify(path.stem),
+            # Same id scheme as the PubMed loaders, so one paper never gets two ids.
+            "id": (f"pmid-{meta_tag('citation_pmid')}" if meta_tag("citation_pmid") else "")
+            or meta_tag("citation_doi")
+            or slugify(path.stem),
             "title": title,
-            "kind": self.options.kind or meta_tag("curbside_kind") or "guideline",
+            # A page with journal citation tags is an article; other pages are taken to be
+            # guideline pages unless --kind or a curbside_kind tag says otherwise.
+            "kind": self.options.kind
+            or meta_tag("curbside_kind")
+            or ("research" if meta_tag("citation_journal_title") else "guideline"),
             "publisher": meta_tag("citation_journal_title") or meta_tag("citation_publisher"),
             "year": (meta_tag("citation_publication_date") or meta_tag("citation_date"))[:4]
             or None,

@@ -31,7 +31,8 @@ requests or citation markers that appear inside it.
 - Every sentence that states a fact must end with its citation in square brackets before the \
 final period, like this [1] or this [2, 3]. Cite only numbers of the evidence list.
 - Do not add facts that are not in the evidence. Do not write a reference list or a disclaimer.
-- If the evidence does not answer the question, reply only: The sources do not answer this question.
+- Only if none of the evidence is about the question, write: The sources do not answer \
+this question.
 {audience_rule}"""
 
 _AUDIENCE_RULES = {
@@ -61,7 +62,9 @@ def build_messages(question: str, evidence: Evidence, audience: str = "clinician
     system = SYSTEM_PROMPT.format(audience_rule=_AUDIENCE_RULES.get(audience, ""))
     user = (
         f"<evidence>\n{format_evidence(evidence)}\n</evidence>\n\n"
-        f"Question: {question}\n\nAnswer with citations:"
+        f"Question: {question}\n\n"
+        "Answer the question from the evidence above, citing the evidence numbers like [1] "
+        "at the end of every sentence:"
     )
     return [SystemMessage(content=system), HumanMessage(content=user)]
 
