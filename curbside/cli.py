@@ -27,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err = Console(stderr=True)
+from curbside.console import err  # noqa: E402  (kept with the other terminal objects)
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -85,28 +85,13 @@ def run_ingest(
     kind: str | None = None,
     quiet: bool = False,
 ) -> IngestReport:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from curbside.console import progress_bar
     from curbside.ingest.loaders import LoaderOptions
     from curbside.ingest.pipeline import Ingestor
     from curbside.rag.factory import make_embedder, make_store
 
-    options = LoaderOptions(
-        kind=kind,
-        text_field=settings.ingest.jsonl_text_field,
-        id_field=settings.ingest.jsonl_id_field,
-        title_field=settings.ingest.jsonl_title_field,
-        default_kind=settings.ingest.jsonl_default_kind,
-    )
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet,
-        transient=False,
-    )
+    options = LoaderOptions.from_settings(settings.ingest, kind)
+    progress = progress_bar(quiet)
 
     class RichProgress:
         def __init__(self) -> None:

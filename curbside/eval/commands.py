@@ -14,7 +14,7 @@ eval_app = typer.Typer(
     help="Citation-faithfulness and retrieval evaluation runs.", no_args_is_help=True
 )
 console = Console()
-err = Console(stderr=True)
+from curbside.console import err  # noqa: E402
 
 
 def _settings(data_dir: Path | None) -> Any:
@@ -56,8 +56,7 @@ def run(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run a question set through the engine; write results.jsonl, summary.json and reports."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from curbside.console import progress_bar
     from curbside.eval.datasets import DatasetError, load_dataset
     from curbside.eval.judge import is_self_judged, make_judge
     from curbside.eval.runner import RunConfig, done_ids, run_questions
@@ -104,14 +103,7 @@ def run(
         err.print(
             f"resuming: {skipped} of {len(questions)} questions already in {out / 'results.jsonl'}"
         )
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet,
-    )
+    progress = progress_bar(quiet)
     with progress:
         task = progress.add_task(f"eval {dataset}", total=len(questions) - skipped)
         run_questions(

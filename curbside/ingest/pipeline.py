@@ -115,12 +115,7 @@ class Ingestor:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.options = options or LoaderOptions(
-            text_field=settings.ingest.jsonl_text_field,
-            id_field=settings.ingest.jsonl_id_field,
-            title_field=settings.ingest.jsonl_title_field,
-            default_kind=settings.ingest.jsonl_default_kind,
-        )
+        self.options = options or LoaderOptions.from_settings(settings.ingest)
         self.progress: IngestProgress = progress or _Silent()
         self.manifest = Manifest.load(settings.index_dir / "manifest.json")
 

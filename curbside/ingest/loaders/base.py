@@ -6,11 +6,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
 from curbside.rag.models import SourceDocument, SourceMeta
+
+if TYPE_CHECKING:
+    from curbside.settings import IngestSettings
 
 
 class LoadError(Exception):
@@ -44,6 +47,16 @@ class LoaderOptions:
     id_field: str = "id"
     title_field: str = "title"
     default_kind: str = "research"
+
+    @classmethod
+    def from_settings(cls, ingest: IngestSettings, kind: str | None = None) -> LoaderOptions:
+        return cls(
+            kind=kind,
+            text_field=ingest.jsonl_text_field,
+            id_field=ingest.jsonl_id_field,
+            title_field=ingest.jsonl_title_field,
+            default_kind=ingest.jsonl_default_kind,
+        )
 
 
 def read_text(path: Path) -> str:
