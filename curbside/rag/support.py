@@ -158,7 +158,10 @@ class OfflineSupportScorer(SupportScorer):
                 if n.rstrip("%") not in {m.rstrip("%") for m in passage_numbers}
             ]
         )
-        negation_mismatch = is_negated(claim) != is_negated(windows[best])
+        # Negation is compared with the best single *sentence*: a whole passage almost always
+        # holds a "no" somewhere, which would flag every affirmative claim it supports.
+        best_sentence = int(sims[: len(passage_sentences)].argmax())
+        negation_mismatch = is_negated(claim) != is_negated(passage_sentences[best_sentence])
         return SupportSignals(
             similarity, coverage, missing_numbers, missing_specific, negation_mismatch
         )
