@@ -119,12 +119,14 @@ def section_for(candidate: Candidate) -> str:
 
 
 def title_for(question: str) -> str:
-    """A short title from the question: its words, without the question form."""
+    """The answer's title: the question's topic when that reads as a short noun phrase
+    ("Foot drop in connective tissue diseases"), else the question itself."""
     from curbside.rag.condense import topic_of
 
     topic = topic_of(question).strip()
-    topic = topic[:1].upper() + topic[1:]
-    return topic[:90]
+    if 2 <= len(topic.split()) <= 8 and not re.search(r"[:;,]|\b(it|they|this)\b", topic):
+        return (topic[:1].upper() + topic[1:])[:90]
+    return question.strip()[:160]
 
 
 class ExtractiveDrafter:
@@ -197,7 +199,9 @@ class ExtractiveDrafter:
         grouped: dict[str, list[Candidate]] = {}
         for candidate in rest:
             grouped.setdefault(section_for(candidate), []).append(candidate)
-        lines = [f"# {title_for(question)}", "", cite(opening), ""]
+        # No title here: the engine adds it after enforcement (it restates the question and
+        # is not a claim to cite).
+        lines = [cite(opening), ""]
         for name in _SECTION_ORDER:
             if grouped.get(name):
                 lines.append(f"## {name}")
