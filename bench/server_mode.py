@@ -40,6 +40,7 @@ from retrieval_latency import (
     questions,
     real_texts,
     synthetic_vectors,
+    with_expanded,
 )
 
 
@@ -97,7 +98,7 @@ def main() -> None:
     n_real = min(args.real, len(texts))
     base = base_vectors(texts, n_real, embedder)
     qs = questions()
-    qvec = {q: embedder.embed_query(q) for q in qs}
+    qvec = with_expanded({q: embedder.embed_query(q) for q in qs}, embedder)
 
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
     proc, url = start_server(work / "db")
