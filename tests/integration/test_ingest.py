@@ -607,3 +607,31 @@ def test_kill_9_during_an_update_then_rerun_gives_a_clean_index(
         if ids[0] != own or dists[0] > 1e-3
     ]
     assert not mismatched, mismatched[:5]
+
+
+def test_a_50_mb_text_file_is_refused_by_the_default_limit(
+    tmp_path: Path, settings_factory: Callable[..., Any]
+) -> None:
+    """The default size limit (not a test-sized one) stops a 50 MB file before reading it,
+    and the good file beside it is still planned for ingestion."""
+    from curbside.ingest.pipeline import Ingestor, IngestReport
+    from curbside.rag.factory import make_store
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CORPUS / GOOD_FILES[0], folder / GOOD_FILES[0])
+    huge = folder / "huge.md"
+    line = _markdown("huge", "x").encode()
+    with huge.open("wb") as handle:
+        handle.write(line)
+        chunk = b"Foot drop is weakness of ankle dorsiflexion. " * 20000
+        while handle.tell() < 50 * 1024 * 1024:
+            handle.write(chunk)
+    settings = settings_factory()
+    assert settings.ingest.max_file_mb < 50
+    report = IngestReport()
+    planned = Ingestor(settings, make_store(settings), embedder=None).plan([folder], report)  # type: ignore[arg-type]
+    assert [p.document.meta.id for p in planned] == ["stewart-foot-drop-2008"]
+    assert len(report.failures) == 1
+    assert report.failures[0].where == str(huge)
+    assert "over the 40 MB limit" in report.failures[0].reason
