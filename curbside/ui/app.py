@@ -224,7 +224,9 @@ def build_app(engine: AnswerEngine, settings: Settings) -> gr.Blocks:
         if final is None:
             return
         history[-1] = {"role": "assistant", "content": answer_html(final, uuid.uuid4().hex[:8])}
-        turns.append(Turn(question=question, answer=final.text))
+        # Store the standalone form: the next follow-up is condensed against it, so a chain
+        # ("... in SLE?" -> "what about Sjogren's?" -> "and the treatment?") keeps its topic.
+        turns.append(Turn(question=final.standalone_question, answer=final.text))
         answers.append(final)
         chips = [gr.update(value=text, visible=True) for text in final.follow_ups[:MAX_CHIPS]]
         chips += [gr.update(visible=False)] * (MAX_CHIPS - len(chips))
