@@ -142,6 +142,28 @@ def open_collection(
     return client, store, ROOT / f"index-{size}-real{n_real}"
 
 
+def synthetic_batch(rows: list[tuple[str, str, str]], start: int, base: Any) -> dict[str, Any]:
+    """Upsert arguments for chunks start..start+len(rows): real texts, synthetic vectors."""
+    stop = start + len(rows)
+    numbered = list(zip(range(start, stop), rows, strict=True))
+    return {
+        "ids": [f"{sid}::{i:07d}" for i, (sid, _, _) in numbered],
+        "embeddings": synthetic_vectors(base, start, stop),
+        "documents": [text for _, _, text in rows],
+        "metadatas": [
+            {
+                "source_id": sid,
+                "title": title,
+                "kind": "research",
+                "year": 2000 + i % 25,
+                "section": "",
+                "position": i,
+            }
+            for i, (sid, title, _) in numbered
+        ],
+    }
+
+
 def fill(
     store: Any, size: int, texts: list[tuple[str, str, str]], base: Any, max_batch: int
 ) -> None:
@@ -152,26 +174,7 @@ def fill(
     for start in range(have - have % step, size, step):
         stop = min(start + step, size)
         rows = [texts[i % len(texts)] for i in range(start, stop)]
-        store._call(
-            "upsert",
-            store.collection.upsert,
-            ids=[
-                f"{sid}::{i:07d}" for i, (sid, _, _) in zip(range(start, stop), rows, strict=True)
-            ],
-            embeddings=synthetic_vectors(base, start, stop),
-            documents=[t for _, _, t in rows],
-            metadatas=[
-                {
-                    "source_id": sid,
-                    "title": title,
-                    "kind": "research",
-                    "year": 2000 + i % 25,
-                    "section": "",
-                    "position": i,
-                }
-                for i, (sid, title, _) in zip(range(start, stop), rows, strict=True)
-            ],
-        )
+        store._call("upsert", store.collection.upsert, **synthetic_batch(rows, start, base))
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
 
 

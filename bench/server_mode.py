@@ -39,7 +39,7 @@ from retrieval_latency import (
     open_collection,
     questions,
     real_texts,
-    synthetic_vectors,
+    synthetic_batch,
     with_expanded,
 )
 
@@ -112,22 +112,7 @@ def main() -> None:
         for s in range(0, args.size, step):
             e = min(s + step, args.size)
             rows = [texts[i % len(texts)] for i in range(s, e)]
-            store.collection.upsert(
-                ids=[f"{sid}::{i:07d}" for i, (sid, _, _) in zip(range(s, e), rows, strict=True)],
-                embeddings=synthetic_vectors(base, s, e),
-                documents=[t for _, _, t in rows],
-                metadatas=[
-                    {
-                        "source_id": sid,
-                        "title": title,
-                        "kind": "research",
-                        "year": 2000 + i % 25,
-                        "section": "",
-                        "position": i,
-                    }
-                    for i, (sid, title, _) in zip(range(s, e), rows, strict=True)
-                ],
-            )
+            store.collection.upsert(**synthetic_batch(rows, s, base))
         upload_s = time.perf_counter() - start
         print(
             f"uploaded {args.size:,} chunks over HTTP in {upload_s:.0f} s "

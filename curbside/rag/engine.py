@@ -137,9 +137,8 @@ class AnswerEngine:
             return False
         found: set[str] = set()
         for source in evidence.sources:
-            found |= set(content_words(source.meta.title))
-            for passage in source.passages:
-                found |= set(content_words(f"{passage.section} {passage.text}"))
+            for passage in source.passages:  # title + section + text, cached by the retriever
+                found |= self.retriever.chunk_words(passage.chunk_id, (passage, source.meta))
         terms = [w for w in set(content_words(question)) if len(w) >= 4 and w not in QUESTION_WORDS]
         if not terms:
             return True

@@ -113,7 +113,7 @@ class HybridRetriever:
             self._checked_at = now
             return self._lexical
 
-    def _words_of(self, chunk_id: str, pair: tuple[Passage, SourceMeta]) -> set[str]:
+    def chunk_words(self, chunk_id: str, pair: tuple[Passage, SourceMeta]) -> set[str]:
         """Content words of a chunk, cached: chunk ids are content hashes, so never stale."""
         words = self._words.get(chunk_id)
         if words is None:
@@ -196,7 +196,7 @@ class HybridRetriever:
                 self.settings.max_chunks_per_source,
             )
             covered = cover_query_terms(
-                query, ordered, selected, lambda cid: self._words_of(cid, found[cid])
+                query, ordered, selected, lambda cid: self.chunk_words(cid, found[cid])
             )
             ordered = include_both_kinds(
                 ordered, covered[:top_k], lambda cid: found[cid][1].kind, self.settings.candidates
