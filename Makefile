@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --no-compile -c requirements.lock -e ".[dev]"
+	$(BIN)/python -m curbside.rag.onnx_encoder  # export the embedding model to ONNX once
 	touch $(STAMP)
 
 chat: setup

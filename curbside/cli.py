@@ -66,6 +66,17 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def set_backend(settings: Settings, backend: str | None) -> None:
+    """Apply --backend, refusing unknown names with the list of known ones."""
+    from curbside.settings import BACKENDS
+
+    if not backend:
+        return
+    if backend not in BACKENDS:
+        raise _fail(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", 2)
+    settings.generation.backend = backend  # type: ignore[assignment]
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
@@ -84,6 +95,7 @@ def run_ingest(
     dry_run: bool = False,
     kind: str | None = None,
     quiet: bool = False,
+    replace: bool = False,
 ) -> IngestReport:
     from curbside.console import progress_bar
     from curbside.ingest.loaders import LoaderOptions
@@ -113,7 +125,12 @@ def run_ingest(
 
     with progress:
         ingestor = Ingestor(
-            settings, make_store(settings), make_embedder(settings), options, RichProgress()
+            settings,
+            make_store(settings),
+            make_embedder(settings),
+            options,
+            RichProgress(),
+            replace_ids=replace,
         )
         return ingestor.run(paths, prune=prune, dry_run=dry_run)
 
@@ -121,11 +138,15 @@ def run_ingest(
 def print_ingest_report(report: IngestReport) -> None:
     for failure in report.failures:
         err.print(f"[red]failed[/red] {escape(failure.where)}: {escape(failure.reason)}")
+    for note in report.notes:
+        where = f"{escape(note.source_id)}: " if note.source_id else ""
+        err.print(f"[yellow]flagged[/yellow] {where}{escape(note.message)}")
     if len(report.statuses) <= 60:
         for sid, status in sorted(report.statuses.items()):
-            console.print(f"  {status:<9} {sid}")
+            console.print(f"  {status:<9} {escape(sid)}")
     table = Table(title="would change (dry run)" if report.dry_run else "ingest summary")
-    for column in ("added", "updated", "unchanged", "removed", "failed", "chunks", "seconds"):
+    columns = ("added", "updated", "unchanged", "removed", "failed", "flagged", "chunks", "seconds")
+    for column in columns:
         table.add_column(column, justify="right")
     table.add_row(
         str(report.count("added")),
@@ -133,6 +154,7 @@ def print_ingest_report(report: IngestReport) -> None:
         str(report.count("unchanged")),
         str(report.count("removed")),
         str(len(report.failures)),
+        str(len(report.notes)),
         str(report.chunks_written),
         f"{report.seconds:.1f}",
     )
@@ -148,6 +170,10 @@ def ingest(
         Optional[str],  # noqa: UP045
         typer.Option(help="Force kind guideline|research for files that do not say."),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(help="Let a file take over a source id already indexed from another file."),
+    ] = False,
     chroma_url: ChromaUrl = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -158,7 +184,9 @@ def ingest(
         raise _fail("--kind must be guideline or research", 2)
     settings = load_settings(chroma_url, data_dir)
     try:
-        report = run_ingest(settings, paths, prune=prune, dry_run=dry_run, kind=kind)
+        report = run_ingest(
+            settings, paths, prune=prune, dry_run=dry_run, kind=kind, replace=replace
+        )
     except StoreUnavailable as exc:
         raise _fail(str(exc)) from exc
     print_ingest_report(report)
@@ -174,17 +202,30 @@ def sources(chroma_url: ChromaUrl = None, data_dir: DataDir = None) -> None:
 
     settings = load_settings(chroma_url, data_dir)
     try:
-        found = make_store(settings).sources()
+        store = make_store(settings)
+        found = store.sources()
+        flagged = store.flagged_sources()
     except StoreUnavailable as exc:
         raise _fail(str(exc)) from exc
     table = Table(title=f"{len(found)} sources, {sum(n for _, n in found.values())} chunks")
-    for column in ("id", "kind", "title", "year", "chunks"):
+    for column in ("id", "kind", "title", "year", "chunks", "flagged"):
         table.add_column(column)
     for sid, (meta, chunks) in sorted(found.items()):
+        mark = f"{flagged[sid]} instruction-like sentence(s) left out" if sid in flagged else ""
         table.add_row(
-            escape(sid), meta.kind, escape(meta.title[:70]), str(meta.year or ""), str(chunks)
+            escape(sid),
+            meta.kind,
+            escape(meta.title[:70]),
+            str(meta.year or ""),
+            str(chunks),
+            f"[yellow]{mark}[/yellow]" if mark else "",
         )
     console.print(table)
+    if flagged:
+        err.print(
+            f"[yellow]{len(flagged)} source(s) held text addressed to an AI assistant; it is "
+            "never quoted. Check those files.[/yellow]"
+        )
 
 
 # ---- ask ------------------------------------------------------------------------------
@@ -192,26 +233,40 @@ def print_answer(answer: Answer, show_repairs: bool = False) -> None:
     from rich.markdown import Markdown
     from rich.panel import Panel
 
-    console.print(Panel(Markdown(answer.text), title=answer.title or "Answer", expand=True))
+    from curbside.rag.safe_text import safe_link
+
+    # Everything below is text from sources or from the user: escaped for Rich markup
+    # ("[/bold]" in a title is text), while the answer body is Markdown already made safe
+    # by the engine.
+    for warning in answer.warnings:
+        err.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
+    console.print(Panel(Markdown(answer.text), title=escape(answer.title or "Answer"), expand=True))
+    if answer.coverage:
+        from curbside.rag.models import coverage_line
+
+        console.print(escape(coverage_line(answer.coverage)), highlight=False)
     if answer.references:
         console.print("[bold]References[/bold]")
         for ref in answer.references:
-            meta = ref.meta
-            details = ", ".join(x for x in (meta.publisher, str(meta.year or "")) if x)
-            kind = f"{ref.kind_label}{'; ' + meta.evidence_type if meta.evidence_type else ''}"
-            console.print(f"  {ref.number}. {meta.title}. {details}. ({kind}) {meta.url}")
-    console.print(f"\n[dim]{answer.disclaimer}[/dim]")
+            line = f"  {ref.number}. {ref.citation_line()} {safe_link(ref.link)}".rstrip()
+            console.print(escape(line), highlight=False)
+    console.print(f"\n[dim]{escape(answer.disclaimer)}[/dim]")
     if answer.follow_ups:
         console.print("\n[bold]Have a follow-up question?[/bold]")
         for question in answer.follow_ups:
-            console.print(f"  - {question}")
+            console.print(f"  - {escape(question)}", highlight=False)
     if show_repairs and answer.repairs:
         console.print("\n[bold]Citation repairs[/bold]")
         for repair in answer.repairs:
-            console.print(f"  {repair.action}: {repair.sentence[:90]} ({repair.detail})")
+            console.print(
+                f"  {repair.action}: {escape(repair.sentence[:90])} ({escape(repair.detail)})",
+                highlight=False,
+            )
     timing = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in answer.timings.items())
     console.print(
-        f"[dim]searched for: {answer.standalone_question} | {answer.backend} | {timing}[/dim]"
+        f"[dim]searched for: {escape(answer.standalone_question)} | {escape(answer.backend)} "
+        f"| {timing}[/dim]",
+        highlight=False,
     )
 
 
@@ -263,12 +318,13 @@ def ask(
     from curbside.rag.store import StoreUnavailable
 
     settings = load_settings(chroma_url, data_dir)
-    if backend:
-        if backend not in ("extractive", "openai", "ollama", "llamacpp"):
-            raise _fail(f"unknown backend {backend!r}", 2)
-        settings.generation.backend = backend  # type: ignore[assignment]
+    set_backend(settings, backend)
+    if kind and kind not in ("guideline", "research"):
+        raise _fail("--kind must be guideline or research", 2)
     filters = SearchFilters(kind=kind, year_min=year_min, year_max=year_max)
     turns = _history_from_file(history) if history and history.exists() else []
+    if question is not None and not question.strip():
+        raise _fail("the question is empty; type a clinical question", 2)
     if question is None and not interactive:
         raise _fail("give a question, or use -i for an interactive session", 2)
     try:
@@ -280,12 +336,12 @@ def ask(
         try:
             answer = engine.ask(q, turns, filters, audience)
         except QuestionRejected as exc:
-            err.print(f"[yellow]{exc}[/yellow]")
+            err.print(f"[yellow]{escape(str(exc))}[/yellow]")
             return False
         except (EmptyIndex, StoreUnavailable, GeneratorUnavailable) as exc:
-            err.print(f"[red]Error:[/red] {exc}")
+            err.print(f"[red]Error:[/red] {escape(str(exc))}")
             return False
-        turns.append(Turn(question=answer.standalone_question, answer=answer.text))
+        turns.append(Turn.from_answer(answer))
         if as_json:
             console.print_json(answer.model_dump_json())
         else:
@@ -316,9 +372,19 @@ def chat(
     ] = None,
     host: Annotated[Optional[str], typer.Option(help="Bind address (default 127.0.0.1).")] = None,  # noqa: UP045
     port: Annotated[Optional[int], typer.Option(help="Port (default 7860).")] = None,  # noqa: UP045
-    auth: Annotated[Optional[str], typer.Option(help="Require login user:password.")] = None,  # noqa: UP045
+    auth: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Require login user:password (visible in the process list: prefer "
+            "--auth-file or CURBSIDE_UI__AUTH)."
+        ),
+    ] = None,
+    auth_file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="File holding user:password on its first line."),
+    ] = None,
     backend: Annotated[
-        str | None, typer.Option(help="extractive | openai | ollama | llamacpp")
+        str | None, typer.Option(help="Answer writer: extractive | openai | ollama | llamacpp.")
     ] = None,
     chroma_url: ChromaUrl = None,
     data_dir: DataDir = None,
@@ -331,12 +397,21 @@ def chat(
         settings.ui.host = host
     if port:
         settings.ui.port = port
-    if auth:
+    if auth or auth_file:
         from pydantic import SecretStr
 
-        settings.ui.auth = SecretStr(auth)
-    if backend:
-        settings.generation.backend = backend  # type: ignore[assignment]
+        if auth_file:
+            try:
+                auth = auth_file.read_text(encoding="utf-8").splitlines()[0].strip()
+            except (OSError, UnicodeDecodeError, IndexError) as exc:
+                raise _fail(f"cannot read --auth-file {auth_file}: {exc}", 2) from exc
+        else:
+            err.print(
+                "[yellow]--auth is visible to other users in the process list; "
+                "prefer --auth-file or CURBSIDE_UI__AUTH.[/yellow]"
+            )
+        settings.ui.auth = SecretStr(auth or "")
+    set_backend(settings, backend)
     if corpus:
         report = run_ingest(settings, list(corpus))
         print_ingest_report(report)

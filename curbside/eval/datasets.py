@@ -23,8 +23,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BUNDLED_SET = Path(__file__).resolve().parent.parent.parent / "evalsets" / "bundled.jsonl"
-DATASETS = ("bundled", "curbside", "pubmedqa", "kqa", "expertqa")
+from curbside.eval.answer_quality import GoldTurn
+
+EVALSETS = Path(__file__).resolve().parent.parent.parent / "evalsets"
+BUNDLED_SET = EVALSETS / "bundled.jsonl"
+ANSWERS_SET = EVALSETS / "answers.jsonl"
+DATASETS = ("bundled", "answers", "curbside", "pubmedqa", "kqa", "expertqa")
 
 
 @dataclass
@@ -35,6 +39,10 @@ class EvalQuestion:
     gold_label: str | None = None  # PubMedQA yes / no / maybe
     must_have: list[str] = field(default_factory=list)  # K-QA
     gold_answer: str | None = None
+    history: list[str] = field(default_factory=list)  # earlier turns of a follow-up chain
+    gold_turn: GoldTurn | None = None  # answer-quality gold (evalsets/answers.jsonl)
+    split: str = ""  # dev | test
+    kind: str = ""  # single | facets | chain | uncovered
 
 
 class DatasetError(ValueError):
@@ -72,6 +80,33 @@ def load_curbside(path: Path) -> Iterator[EvalQuestion]:
             gold_source_ids=[str(x) for x in record.get("gold_source_ids") or []],
             gold_answer=record.get("gold_answer"),
         )
+
+
+def load_answers(path: Path) -> Iterator[EvalQuestion]:
+    """Gold answer sets: each item's turns, one question per turn; a chain's later turns
+    carry the earlier questions as history (the runner asks them first)."""
+    for number, record in _records(path):
+        turns = record.get("turns")
+        if not isinstance(turns, list) or not turns:
+            raise DatasetError(f"{path}:{number}: no turns (is this an answers set?)")
+        item_id = str(record.get("id") or _short_id("a", json.dumps(turns)))
+        asked: list[str] = []
+        for index, turn in enumerate(turns, start=1):
+            try:
+                gold = GoldTurn.from_record(turn)
+            except (KeyError, TypeError) as exc:
+                raise DatasetError(f"{path}:{number}: turn {index} is malformed ({exc})") from exc
+            sources = list(dict.fromkeys(p.source for p in gold.key_points))
+            yield EvalQuestion(
+                id=f"{item_id}-t{index}" if len(turns) > 1 else item_id,
+                question=gold.question,
+                gold_source_ids=sources,
+                history=list(asked),
+                gold_turn=gold,
+                split=str(record.get("split") or ""),
+                kind=str(record.get("kind") or ""),
+            )
+            asked.append(gold.question)
 
 
 def load_pubmedqa(path: Path) -> Iterator[EvalQuestion]:
@@ -121,9 +156,12 @@ def load_dataset(name: str, path: Path | None = None) -> list[EvalQuestion]:
     """The questions of a named set; ``bundled`` needs no path."""
     if name == "bundled":
         return list(load_curbside(path or BUNDLED_SET))
+    if name == "answers":
+        return list(load_answers(path or ANSWERS_SET))
     if path is None:
         raise DatasetError(f"--path is required for the {name} data set")
     loaders = {
+        "answers": load_answers,
         "curbside": load_curbside,
         "pubmedqa": load_pubmedqa,
         "kqa": load_kqa,

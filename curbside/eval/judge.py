@@ -54,7 +54,7 @@ def make_judge(
             OfflineSupportScorer(embedder, weights), settings.citations.support_threshold
         )
     if kind == "llm":
-        from curbside.rag.drafting.llm import make_chat_model
+        from curbside.rag.factory import make_chat_model, model_label
 
         generation = llm or settings.generation
         if generation.backend == "extractive":
@@ -63,8 +63,7 @@ def make_judge(
                 "with --judge-model/--judge-base-url/--judge-gguf, or an LLM generation backend"
             )
         chat = make_chat_model(generation)
-        label = generation.model if generation.backend != "llamacpp" else str(generation.gguf_path)
-        return ScorerJudge(LLMJudgeScorer(chat, label), 0.5)
+        return ScorerJudge(LLMJudgeScorer(chat, model_label(generation)), 0.5)
     raise ValueError(f"unknown judge {kind!r}; choose one of {', '.join(JUDGES)}")
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from curbside.eval import metrics
+from curbside.eval import answer_quality, metrics
 from curbside.eval.datasets import EvalQuestion
-from curbside.rag.models import Answer
+from curbside.rag.models import Answer, Turn
 
 if TYPE_CHECKING:
     from curbside.eval.judge import ScorerJudge
@@ -41,8 +41,8 @@ class CapturingRetriever:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def retrieve(self, query: str, filters: Any = None) -> Evidence:
-        self.last = self._inner.retrieve(query, filters)
+    def retrieve(self, query: str, filters: Any = None, analysis: Any = None) -> Evidence:
+        self.last = self._inner.retrieve(query, filters, analysis)
         return self.last
 
 
@@ -116,6 +116,13 @@ def score_answer(
         predicted = metrics.yes_no_maybe(answer)
         scores["predicted_label"] = predicted
         scores["accuracy"] = 1.0 if predicted == question.gold_label else 0.0
+    if question.gold_turn is not None:
+        scores.update(answer_quality.quality_scores(answer, question.gold_turn))
+    if question.gold_label:  # PubMedQA: is the opening line from the gold abstract?
+        scores["opener_from_gold_source"] = answer_quality.opener_from_gold_source(
+            answer, question.gold_source_ids
+        )
+        scores["rouge_l"] = answer_quality.answer_rouge_l(answer, question.gold_answer)
     if question.must_have:
         statements = metrics.statement_scores(answer, question.must_have, judge)
         scores["must_have_covered"] = statements.covered
@@ -131,6 +138,15 @@ def score_answer(
         for v in cited.verdicts
     ]
     return scores, verdicts
+
+
+def replay_history(engine: AnswerEngine, questions: Sequence[str]) -> list[Turn]:
+    """Ask a chain's earlier questions, so the last one is condensed as in a real chat."""
+    turns: list[Turn] = []
+    for earlier in questions:
+        answer = engine.ask(earlier, turns)
+        turns.append(Turn.from_answer(answer))
+    return turns
 
 
 @dataclass
@@ -165,12 +181,15 @@ def run_questions(
             record: dict[str, Any] = {
                 "id": question.id,
                 "question": question.question,
+                "history": question.history,
+                "split": question.split,
+                "kind": question.kind,
                 "gold_source_ids": question.gold_source_ids,
                 "gold_label": question.gold_label,
                 "settings_hash": config.settings_hash,
             }
             try:
-                answer = engine.ask(question.question)
+                answer = engine.ask(question.question, replay_history(engine, question.history))
                 evidence = capturing.last
                 draft_passages = (
                     {s.number: [p.text for p in s.passages] for s in evidence.sources}

@@ -32,6 +32,8 @@ class ManifestEntry:
     origin: str
     chunks: int
     title: str = ""
+    file: str = ""  # the file the source was read from (origin may add ":line" or "#PMID")
+    flagged: int = 0  # instruction-like sentences left out of the index
 
 
 class Manifest:

@@ -14,9 +14,9 @@ from typing import Literal
 
 from curbside.rag.models import CitedSentence, Evidence, Reference, Repair
 from curbside.rag.support import SupportScorer
-from curbside.rag.text import content_words, split_sentences
+from curbside.rag.text import CITATION_MARKER, content_words, split_sentences
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*[-–,;]\s*\d+)*)\]")
+_MARKER = re.compile(r"\s*" + CITATION_MARKER.pattern)
 _CLAIM_VERB = re.compile(
     r"\b(is|are|was|were|causes?|caused|should|must|can|cannot|may|reduces?|increases?|"
     r"improves?|prevents?|cures?|recommends?|recommended|occurs?|leads?|results?)\b",
@@ -63,7 +63,60 @@ def extract_citations(sentence: str) -> tuple[str, list[int]]:
         numbers.extend(parse_citation_numbers(match.group(1)))
     clean = _MARKER.sub("", sentence)
     clean = re.sub(r"\s+([.,;:!?])", r"\1", clean).strip()
-    return clean, list(dict.fromkeys(numbers))
+    return tidy_removed_markers(clean), list(dict.fromkeys(numbers))
+
+
+_MARKERS = r"(?:\s*\[[\d,;\s\-–]+\](?:\s*(?:,|and|&)\s*\[[\d,;\s\-–]+\])*)"
+# "The evidence from [4] and [5] clearly states that X." / "Source [2] shows that X."
+_EVIDENCE_TALK = re.compile(
+    r"^(?:the |this |these |both )?(?:evidence|sources?|studies|study|literature|references?|"
+    r"data|passages?|documents?|authors?)(?:\s+(?:from|in|of|cited in|provided in|numbered))?"
+    + _MARKERS
+    + r"?\s+(?:clearly |also |further |consistently |both )?(?:states?|shows?|suggests?|"
+    r"indicates?|notes?|reports?|confirms?|demonstrates?|mentions?|explains?|says?|"
+    r"highlights?|emphasi[sz]es?)\s+that\s+",
+    re.IGNORECASE,
+)
+# "According to [3], X." / "As shown in [1] and [2], X."
+_ACCORDING_TO = re.compile(
+    r"^(?:according to|as (?:stated|shown|noted|reported|described|seen) (?:in|by))\s+"
+    r"(?:the )?(?:evidence|sources?|studies|study|guidelines?)?" + _MARKERS + r"\s*,\s*",
+    re.IGNORECASE,
+)
+# Left when a citation used as a noun is removed: "from and", "in ,", "( )".
+_DANGLING = re.compile(
+    r"\((?:see|cf\.?|e\.g\.,?|in|ref\.?)?\s*\)|\b(?:from|in|by|see|of)\s+(?:and|or)\s+|"
+    r"\s+(?=[,.;])"
+)
+
+
+def restate_evidence_talk(sentence: str) -> tuple[str, bool]:
+    """A sentence about the evidence ("The evidence from [4] and [5] states that X") becomes
+    the claim it carries ("X [4, 5]"), so removing the markers cannot leave "from and"."""
+    for pattern in (_EVIDENCE_TALK, _ACCORDING_TO):
+        match = pattern.match(sentence.strip())
+        if not match:
+            continue
+        numbers = [
+            n
+            for m in CITATION_MARKER.finditer(match.group(0))
+            for n in parse_citation_numbers(m.group(1))
+        ]
+        rest = sentence.strip()[match.end() :]
+        if len(content_words(rest)) < 2:
+            return sentence, False
+        rest = rest[:1].upper() + rest[1:]
+        clean, cited = extract_citations(rest)
+        return place_citations(clean, list(dict.fromkeys(numbers + cited))), True
+    return sentence, False
+
+
+def tidy_removed_markers(text: str) -> str:
+    """Readable text after markers were cut out of it."""
+    previous = None
+    while previous != text:
+        previous, text = text, _DANGLING.sub("", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
 
 
 def place_citations(clean: str, numbers: list[int]) -> str:
@@ -167,6 +220,15 @@ def enforce_citations(
             section = block.sentences[0]
         out: list[tuple[str, list[int], float | None, bool]] = []
         for sentence in block.sentences:
+            sentence, rewritten = restate_evidence_talk(sentence)
+            if rewritten:
+                repairs.append(
+                    Repair(
+                        action="rewritten",
+                        sentence=sentence,
+                        detail="a sentence about the evidence restated as its claim",
+                    )
+                )
             clean, cited = extract_citations(sentence)
             if not clean:
                 continue

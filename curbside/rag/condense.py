@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from curbside.rag.models import Turn
+from curbside.rag.question import QuestionAnalysis, analyze_question
 from curbside.rag.text import content_words
 
 log = logging.getLogger(__name__)
@@ -44,14 +45,28 @@ def is_small_talk(text: str) -> bool:
     return bool(_SMALL_TALK.match(text))
 
 
+_BACK_REFERENCE = re.compile(
+    r"\b(afterwards|after that|then|instead|as well|too|in that case|in this case|"
+    r"for that|for this|for them|next step|the same)\b",
+    re.IGNORECASE,
+)
+
+
 def needs_context(question: str) -> bool:
-    """A follow-up leans on the conversation: it starts like one, points back, or is tiny."""
+    """A follow-up leans on the conversation: it starts like one, points back, is tiny, or
+    names nothing specific ("What do guidelines recommend for treatment?")."""
     if _FOLLOW_UP_START.match(question):
         return True
     words = content_words(question)
-    if _PRONOUN.search(question) and len(words) <= 5:
+    if (_PRONOUN.search(question) or _BACK_REFERENCE.search(question)) and len(words) <= 6:
         return True
-    return len(words) <= 2
+    if len(words) <= 2:
+        return True
+    # No clinical entity and no proper name: the topic must come from the conversation.
+    names = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", question.strip())
+    analysis = analyze_question(question)
+    named = analysis.focus + analysis.populations + analysis.facets
+    return len(words) <= 5 and not names and all(c.kind == "phrase" for c in named)
 
 
 _LINKING_VERB = re.compile(
@@ -85,15 +100,36 @@ def topic_of(question: str) -> str:
     return topic or question.strip().rstrip("?")
 
 
+# A standalone question never grows past this: a chain of twenty "and ...?" follow-ups must
+# not snowball into a 40,000-character query (and the slot pattern is quadratic in length).
+MAX_STANDALONE_CHARS = 400
+
+
+def _bounded(question: str) -> str:
+    if len(question) <= MAX_STANDALONE_CHARS:
+        return question
+    cut = question[:MAX_STANDALONE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;.?")
+    return cut + "?"
+
+
 def rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
-    question = question.strip()
+    return _bounded(_rule_based_standalone(question.strip(), history))
+
+
+def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     earlier = [t for t in history if not is_small_talk(t.question)]
     if not earlier or is_small_talk(question) or not needs_context(question):
         return question
-    previous = earlier[-1].question  # already standalone when the engine stores turns
+    # Already standalone when the engine stores turns; bounded for histories from elsewhere.
+    previous = _bounded(earlier[-1].question.strip())
     new_part = _FOLLOW_UP_START.sub("", question).strip().rstrip("?. ").strip()
     new_part = re.sub(r"^(in|with|for|among|the)\s+", "", new_part, flags=re.IGNORECASE)
-    topic = topic_of(previous)
+    analysis = analyze_question(previous)
+    # The user's own words while they read as a short noun phrase ("foot drop with L4\\L5
+    # disc herniation"); the analysis's subject for long or enumerating questions.
+    own = topic_of(previous)
+    short = len(own.split()) <= 8 and not analysis.facets
+    topic = own if short or not analysis.subject else analysis.subject
     if _ASPECT.match(new_part) and len(content_words(new_part)) <= 3:
         # "and the treatment?" -> "What is the treatment of foot drop in SLE?"
         aspect = re.sub(r"^the\s+", "", new_part, flags=re.IGNORECASE)
@@ -107,11 +143,40 @@ def rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         and _FOLLOW_UP_START.match(question)
     ):
         # "Can foot drop occur in SLE?" + "what about Sjogren's?" -> "... occur in Sjogren's?"
-        return f"{slot.group('head')} {new_part}?"
+        rebuilt = _with_setting(analysis, new_part)
+        return rebuilt or f"{slot.group('head')} {new_part}?"
     if _PRONOUN.search(question):
-        rewritten = _PRONOUN.sub(topic, question, count=1)
+        # A function, not a template: a topic holding "\\L" or "\\g<0>" is text, not syntax.
+        rewritten = _PRONOUN.sub(lambda _: topic, question, count=1)
         return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
     return f"{new_part or question.rstrip('?')} (regarding {topic})?"
+
+
+_SETTING_TEMPLATES = {
+    "yes_no": "Can {focus} occur in {setting}?",
+    "frequency": "How often does {focus} occur in {setting}?",
+    "management": "How is {focus} in {setting} treated?",
+    "diagnosis": "How is {focus} in {setting} diagnosed?",
+    "dose": "What is the dose of {focus} in {setting}?",
+}
+
+
+def _with_setting(analysis: QuestionAnalysis, setting: str) -> str | None:
+    """The earlier question asked again for another population or condition.
+
+    Rebuilt from the analysis rather than by splicing words, so a long earlier question
+    ("... such as SLE, systemic sclerosis, MCTD, ...") gives "Can foot drop occur in
+    rheumatoid arthritis?", not the old list with the new condition glued to its end.
+    """
+    if not (analysis.facets or analysis.populations):
+        return None
+    findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
+    if not findings:
+        return None
+    template = _SETTING_TEMPLATES.get(analysis.type)
+    if template is None:
+        return None
+    return template.format(focus=" and ".join(findings[:2]), setting=setting)
 
 
 CONDENSE_PROMPT = (
@@ -138,4 +203,6 @@ def llm_standalone(question: str, history: Sequence[Turn], chat_model: Any) -> s
             "LLM condensation failed (%s); using the rule-based rewrite", type(exc).__name__
         )
         return rule_based_standalone(question, history)
-    return text if 3 <= len(text) <= 500 else rule_based_standalone(question, history)
+    if 3 <= len(text) <= MAX_STANDALONE_CHARS:
+        return text
+    return rule_based_standalone(question, history)

@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from curbside.rag.citations import NOT_COVERED_MARK, enforce_citations
 from curbside.rag.condense import is_small_talk, llm_standalone, rule_based_standalone, topic_of
 from curbside.rag.disclaimer import disclaimer_for
-from curbside.rag.drafting.extractive import ExtractiveDrafter, title_for
+from curbside.rag.drafting.extractive import ExtractiveDrafter
+from curbside.rag.drafting.layout import DIAGNOSIS, TREATMENT
 from curbside.rag.drafting.llm import GeneratorUnavailable, LLMDrafter, make_chat_model
-from curbside.rag.models import Answer, Evidence, Turn
+from curbside.rag.injection import without_instructions
+from curbside.rag.models import Answer, CitedSentence, Evidence, FacetCoverage, Turn
+from curbside.rag.question import QuestionAnalysis, analyze_question, mentions
 from curbside.rag.retrieval import QUESTION_WORDS, HybridRetriever, SearchFilters
+from curbside.rag.safe_text import escape_markdown, safe_answer_markdown
 from curbside.rag.support import OfflineSupportScorer, SupportScorer
 from curbside.rag.text import content_words
 
@@ -70,7 +74,7 @@ class AnswerEngine:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> AnswerEngine:
-        from curbside.rag.factory import make_embedder, make_store
+        from curbside.rag.factory import make_embedder, make_store, model_label
         from curbside.rag.support import LLMJudgeScorer, load_scorer_weights
 
         embedder = embedder or make_embedder(settings)
@@ -82,7 +86,7 @@ class AnswerEngine:
         weights = load_scorer_weights(settings.resolved_data_dir)  # from `curbside eval calibrate`
         scorer: SupportScorer = OfflineSupportScorer(embedder, weights)
         if settings.citations.scorer == "llm" and chat_model is not None:
-            scorer = LLMJudgeScorer(chat_model, settings.generation.model)
+            scorer = LLMJudgeScorer(chat_model, model_label(settings.generation))
         return cls(settings, retriever, scorer, embedder, chat_model)
 
     # ---- helpers --------------------------------------------------------------------
@@ -95,7 +99,8 @@ class AnswerEngine:
 
     def validate(self, question: str) -> str:
         text = (question or "").strip()
-        if not re.search(r"[A-Za-z0-9]", text):
+        # Any script counts as words (Chinese, Arabic, ...); only symbols and emoji do not.
+        if not any(ch.isalnum() for ch in text):
             raise QuestionRejected("Please type a clinical question (words, not only symbols).")
         limit = self.settings.ui.max_question_chars
         if len(text) > limit:
@@ -110,18 +115,21 @@ class AnswerEngine:
             return llm_standalone(question, history, self.chat_model)
         return rule_based_standalone(question, history)
 
-    def follow_ups(self, standalone: str, sections: set[str]) -> list[str]:
-        """Two or three suggested next questions, phrased around the question's topic."""
-        topic = topic_of(standalone)
+    def follow_ups(
+        self, standalone: str, sections: set[str], analysis: QuestionAnalysis | None = None
+    ) -> list[str]:
+        """Two or three suggested next questions, phrased around the question's subject."""
+        topic = (analysis.subject if analysis else "") or topic_of(standalone)
         if not topic[:2].isupper():  # keep "SLE", lower "Foot drop"
             topic = topic[:1].lower() + topic[1:]
+        asked = analysis.type if analysis else "other"
         options = []
-        if "Management" not in sections and not _INTERVENTION.search(topic):
+        if asked != "management" and TREATMENT not in sections and not _INTERVENTION.search(topic):
             options.append(f"How is {topic} treated?")
         options.append(f"What do guidelines recommend about {topic}?")
-        options.append(f"What are the limitations of the evidence on {topic}?")
-        if "Diagnosis and evaluation" not in sections and not _INTERVENTION.search(topic):
+        if asked != "diagnosis" and DIAGNOSIS not in sections and not _INTERVENTION.search(topic):
             options.append(f"How is {topic} diagnosed?")
+        options.append(f"What are the limitations of the evidence on {topic}?")
         return options[:3]
 
     def covers(self, question: str, evidence: Evidence) -> bool:
@@ -142,7 +150,48 @@ class AnswerEngine:
         terms = [w for w in set(content_words(question)) if len(w) >= 4 and w not in QUESTION_WORDS]
         if not terms:
             return True
+        if self.names_unknown_thing(question):
+            return False
         return sum(1 for t in terms if t in found) / len(terms) > 0.6
+
+    def names_unknown_thing(self, question: str) -> bool:
+        """Does the question name something the whole library never mentions ("nusinersen",
+        "Bell's palsy", "mitral valve")? Then nearest neighbours on its other words would be
+        a guess. Specific means a proper name, or a rare word the embedding model's own
+        vocabulary splits into pieces; everyday words ("compare", "afterwards") never count.
+        Questions that list entities are left to the per-entity coverage map instead."""
+        if analyze_question(question).facets:
+            return False
+        vocabulary = self.retriever.lexical().vocabulary()
+        if not vocabulary:
+            return False
+        # Word stems differ ("classified" / "classification"): compare six-letter prefixes.
+        known = {term[:6] for term in vocabulary} | {
+            part[:6] for term in vocabulary for part in re.split(r"[-']", term)
+        }
+        first = question.split()[0] if question.split() else ""
+        for raw in re.findall(r"[A-Za-z][A-Za-z'-]+", question):
+            for part in [raw, *raw.split("-")]:
+                word = re.sub(r"'s?$", "", part)
+                stems = content_words(word)
+                if len(word) < 4 or not stems or "'" in word or stems[0][:6] in known:
+                    continue
+                proper = word[:1].isupper() and raw != first
+                rare = self.embedder.count_tokens([word.lower()])[0] >= 2
+                if proper or rare:
+                    return True
+        return False
+        for raw in re.findall(r"[A-Za-z][A-Za-z'-]+", question):
+            for part in raw.split("-"):
+                word = part.rstrip("'s").rstrip("'")
+                stems = content_words(word)
+                if len(word) < 4 or not stems or stems[0] in vocabulary or "'" in word:
+                    continue
+                proper = word[:1].isupper() and raw is not question.split()[0]
+                rare = self.embedder.count_tokens([word.lower()])[0] >= 2
+                if proper or rare:
+                    return True
+        return False
 
     # ---- answering ------------------------------------------------------------------
     def ask(
@@ -199,8 +248,13 @@ class AnswerEngine:
                 "The index is empty. Ingest sources first, e.g. `curbside ingest corpus/` "
                 "for the bundled library or `curbside ingest path/to/guidelines/`."
             )
-        evidence = self.retriever.retrieve(standalone, filters)
+        analysis = analyze_question(standalone)
+        base.analysis = analysis
+        evidence = without_instruction_sentences(
+            self.retriever.retrieve(standalone, filters, analysis)
+        )
         timings["retrieve"] = time.perf_counter() - mark
+        base.warnings = self.index_warnings()
         base.retrieved_source_ids = [s.meta.id for s in evidence.sources]
 
         if not self.covers(standalone, evidence):
@@ -208,7 +262,7 @@ class AnswerEngine:
             return
 
         mark = time.perf_counter()
-        draft = yield from self._draft(standalone, evidence, audience, timings, started)
+        draft = yield from self._draft(standalone, evidence, audience, timings, started, analysis)
         timings["draft"] = time.perf_counter() - mark
         base.draft = draft
 
@@ -223,16 +277,21 @@ class AnswerEngine:
             yield self._finish(self._not_covered(base, evidence, filters), timings, started)
             return
 
-        body = enforced.text
+        # Source (or model) text rendered as Markdown must stay text: escape it, keeping
+        # only the headings, bullets and citation markers that curbside wrote.
+        body = safe_answer_markdown(enforced.text)
+        base.title = analysis.title
         if not body.lstrip().startswith("#"):
-            body = f"# {title_for(standalone)}\n\n{body}"
+            body = f"# {escape_markdown(base.title)}\n\n{body}"
         if audience == "patient":
             body = f"{body}\n\n{PATIENT_NOTE}"
-        base.title = title_for(standalone)
         base.text = body
         base.sentences = enforced.sentences
         base.references = enforced.references
-        base.follow_ups = self.follow_ups(standalone, {s.section for s in enforced.sentences})
+        base.follow_ups = self.follow_ups(
+            standalone, {s.section for s in enforced.sentences}, analysis
+        )
+        base.coverage = facet_coverage(analysis, enforced.sentences)
         yield self._finish(base, timings, started)
 
     def _draft(
@@ -242,21 +301,29 @@ class AnswerEngine:
         audience: str,
         timings: dict[str, float],
         started: float,
+        analysis: QuestionAnalysis | None = None,
     ) -> Generator[AnswerEvent, None, str]:
         if self.chat_model is None:
-            limit = {"patient": 6, "student": 10}.get(
-                audience, self.settings.generation.max_sentences
-            )
-            draft = ExtractiveDrafter(self.embedder, limit).draft(question, evidence)
+            limit = {"patient": 5}.get(audience, self.settings.generation.max_sentences)
+            draft = ExtractiveDrafter(self.embedder, limit).draft(question, evidence, analysis)
             timings["first_text"] = time.perf_counter() - started
             yield AnswerEvent("draft", draft)
             return draft
-        drafter = LLMDrafter(self.chat_model, self.backend)
+        mode = self.settings.generation.mode
+        drafter = LLMDrafter(self.chat_model, self.backend, mode)
         parts: list[str] = []
-        for delta in drafter.stream(question, evidence, audience):
+        for delta in drafter.stream(question, evidence, audience, analysis):
             if not parts:
                 timings["first_text"] = time.perf_counter() - started
             parts.append(delta)
+            yield AnswerEvent("draft", "".join(parts))
+        if mode == "hybrid":
+            # The model wrote the verdict and synthesis; the sections are extractive.
+            limit = {"patient": 5}.get(audience, self.settings.generation.max_sentences)
+            sections = ExtractiveDrafter(self.embedder, limit).sections_only(
+                question, evidence, analysis
+            )
+            parts.append("\n\n" + sections)
             yield AnswerEvent("draft", "".join(parts))
         return "".join(parts)
 
@@ -273,7 +340,8 @@ class AnswerEngine:
         answer.text = (
             f"# Not covered by the indexed sources\n\n"
             f"The indexed sources{narrowed} do not answer this question "
-            f'(searched for: "{answer.standalone_question}"). curbside answers only from the '
+            f'(searched for: "{escape_markdown(answer.standalone_question)}"). curbside answers '
+            "only from the "
             "guidelines and papers in its index, so it will not guess.\n\n"
             "To get an answer, ingest a guideline or a systematic review on this topic, for "
             "example `curbside ingest path/to/guideline.pdf`, or PubMed records exported as "
@@ -282,7 +350,63 @@ class AnswerEngine:
         answer.sentences, answer.references, answer.follow_ups = [], [], []
         return answer
 
+    def index_warnings(self) -> list[str]:
+        """Warnings about the index itself (e.g. an ingest that did not finish)."""
+        from curbside.rag.index_state import ingest_state
+
+        state = ingest_state(self.settings.index_dir)
+        if state == "interrupted":
+            return [
+                "The index is incomplete: an ingest was interrupted. Re-run `curbside ingest` "
+                "on your sources before relying on this answer."
+            ]
+        if state == "running":
+            return ["The index is being updated by a running ingest; answers may change."]
+        return []
+
     def _finish(self, answer: Answer, timings: dict[str, float], started: float) -> AnswerEvent:
         timings["total"] = time.perf_counter() - started
         answer.timings = {k: round(v, 4) for k, v in timings.items()}
         return AnswerEvent("answer", answer.text, answer)
+
+
+def facet_coverage(
+    analysis: QuestionAnalysis, sentences: Sequence[CitedSentence]
+) -> list[FacetCoverage]:
+    """For each entity the question lists: the references of delivered claims naming it."""
+    coverage = []
+    for facet in analysis.facets:
+        numbers: list[int] = []
+        for sentence in sentences:
+            if sentence.is_claim and sentence.citations and mentions(sentence.text, facet):
+                numbers.extend(n for n in sentence.citations if n not in numbers)
+        coverage.append(FacetCoverage(facet=facet.name, references=sorted(numbers)))
+    return coverage
+
+
+def without_instruction_sentences(evidence: Evidence) -> Evidence:
+    """Evidence with instruction-like sentences cut from every passage.
+
+    Ingest already removes them; this second pass covers indexes built by older versions or
+    by other tools (a shared Chroma server), so no drafter and no re-citation ever sees them.
+    """
+    changed = False
+    sources = []
+    for source in evidence.sources:
+        passages = []
+        for passage in source.passages:
+            text, removed = without_instructions(passage.text)
+            if removed:
+                changed = True
+                log.warning(
+                    "left %d instruction-like sentence(s) of %s out of the evidence",
+                    len(removed),
+                    source.meta.id,
+                )
+                passage = passage.model_copy(update={"text": text})
+            if passage.text.strip():
+                passages.append(passage)
+        sources.append(source.model_copy(update={"passages": passages}))
+    if not changed:
+        return evidence
+    return evidence.model_copy(update={"sources": [s for s in sources if s.passages]})

@@ -33,6 +33,8 @@ THESAURUS: dict[str, tuple[str, ...]] = {
         "peroneal neuropathy",
         "fibular neuropathy",
         "peroneal nerve",
+        "peroneal",
+        "fibular",
         "dorsiflexion weakness",
         "L5 radiculopathy",
         "mononeuritis multiplex",

@@ -1,24 +1,23 @@
-"""Builds the heavy collaborators (embedder, store, engine) from settings, in one place."""
+"""Builds the heavy collaborators (embedder, store, chat model, engine) from settings, in one
+place. The table of LLM backends is here: settings, the CLI and eval take their names from
+`curbside.settings.BACKENDS`, and a unit test holds the two lists equal."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
     from curbside.rag.engine import AnswerEngine
     from curbside.rag.store import ChunkStore
-    from curbside.settings import Settings
+    from curbside.settings import GenerationSettings, Settings
 
 
 def make_embedder(settings: Settings) -> Embedder:
     from curbside.rag.embedding import Embedder
 
-    return Embedder(
-        model_path=settings.embedding.model_path,
-        batch_size=settings.embedding.batch_size,
-        max_threads=settings.embedding.max_threads,
-    )
+    return Embedder.from_settings(settings.embedding)
 
 
 def make_store(settings: Settings) -> ChunkStore:
@@ -31,3 +30,42 @@ def make_engine(settings: Settings, embedder: Embedder | None = None) -> AnswerE
     from curbside.rag.engine import AnswerEngine
 
     return AnswerEngine.from_settings(settings, embedder=embedder)
+
+
+def _llm_backends() -> dict[str, Callable[[GenerationSettings], Any]]:
+    from curbside.rag.drafting import llm
+
+    return {
+        "openai": llm.openai_chat_model,
+        "ollama": llm.ollama_chat_model,
+        "llamacpp": llm.llamacpp_chat_model,
+    }
+
+
+#: Backends that need no chat model (the built-in writers).
+BUILT_IN_BACKENDS = ("extractive",)
+
+
+def llm_backend_names() -> tuple[str, ...]:
+    return tuple(_llm_backends())
+
+
+def make_chat_model(settings: GenerationSettings) -> Any:
+    """The LangChain chat model of an LLM backend; a clear error for any other name."""
+    from curbside.rag.drafting.llm import GeneratorUnavailable
+
+    builders = _llm_backends()
+    if settings.backend not in builders:
+        raise GeneratorUnavailable(
+            f"{settings.backend!r} is not an LLM backend; choose one of: {', '.join(builders)}"
+        )
+    return builders[settings.backend](settings)
+
+
+def model_label(settings: GenerationSettings) -> str:
+    """The name a model is known by in reports (and compared by to flag self-judging): the
+    GGUF file for llamacpp, the model name and endpoint otherwise."""
+    if settings.backend == "llamacpp":
+        return f"llamacpp:{settings.gguf_path}"
+    where = f"@{settings.base_url}" if settings.base_url else ""
+    return f"{settings.backend}:{settings.model}{where}"

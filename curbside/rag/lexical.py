@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def _bm25s() -> Any:
+    """bm25s, with its logger quietened: bm25s sets it to DEBUG on import, which prints
+    "Building index from tokens" at the CLI's default verbosity."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def tokenize(text: str) -> list[str]:
     return content_words(text)
 
@@ -58,9 +67,14 @@ class LexicalIndex:
     years: list[int]
     fingerprint: str
 
+    def vocabulary(self) -> set[str]:
+        """Every indexed term (content words, stemmed as `tokenize` does)."""
+        vocab = getattr(self.bm25, "vocab_dict", None) or {}
+        return set(vocab)
+
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:
-        import bm25s
+        bm25s = _bm25s()
 
         chunk_ids, kinds, years, corpus, keys = [], [], [], [], []
         for chunk_id, text, meta in rows:
@@ -101,7 +115,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:
-        import bm25s
+        bm25s = _bm25s()
 
         try:
             facts = json.loads((directory / "chunks.json").read_text())

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from curbside.rag.question import QuestionAnalysis
+
 SourceKind = Literal["guideline", "research"]
 
 
@@ -98,12 +100,22 @@ class Turn(BaseModel):
     question: str
     answer: str = ""
 
+    @classmethod
+    def from_answer(cls, answer: Answer) -> Turn:
+        """The turn to remember: the *standalone* question, so the next follow-up is
+        condensed against it and a chain of follow-ups keeps its topic."""
+        return cls(question=answer.standalone_question, answer=answer.text)
+
 
 class Repair(BaseModel):
     """A change citation enforcement made to the draft."""
 
     action: Literal[
-        "removed_invalid_citation", "removed_unsupporting_citation", "recited", "dropped"
+        "removed_invalid_citation",
+        "removed_unsupporting_citation",
+        "recited",
+        "dropped",
+        "rewritten",
     ]
     sentence: str
     detail: str = ""
@@ -128,6 +140,68 @@ class Reference(BaseModel):
     def kind_label(self) -> str:
         return "Guideline" if self.meta.kind == "guideline" else "Research"
 
+    @property
+    def evidence_label(self) -> str:
+        """ "Guideline", or "Research, cohort study": the kind, then a differing evidence type."""
+        extra = self.meta.evidence_type
+        if extra and extra.lower() != self.kind_label.lower():
+            return f"{self.kind_label}, {extra}"
+        return self.kind_label
+
+    @property
+    def link(self) -> str:
+        """Where to read the source: its URL, else its DOI or PubMed page (may be "")."""
+        meta = self.meta
+        if meta.url:
+            return meta.url
+        if meta.doi:
+            return f"https://doi.org/{meta.doi}"
+        if meta.pmid:
+            return f"https://pubmed.ncbi.nlm.nih.gov/{meta.pmid}/"
+        return ""
+
+    def citation_line(self) -> str:
+        """Plain text: "Title. Publisher, 2019. (Guideline, consensus statement)"."""
+        parts = [end_sentence(self.meta.title)]
+        where = ", ".join(x for x in (self.meta.publisher, str(self.meta.year or "")) if x)
+        if where:
+            parts.append(end_sentence(where))
+        parts.append(f"({self.evidence_label})")
+        return " ".join(parts)
+
+
+def end_sentence(text: str) -> str:
+    """Text ending in one mark of punctuation ("What to do?" stays, "Foot drop" gets ".")."""
+    text = text.strip()
+    return text if not text or text[-1:] in ".?!" else f"{text}."
+
+
+class FacetCoverage(BaseModel):
+    """Whether the answer found evidence for one entity the question enumerated."""
+
+    facet: str
+    references: list[int] = Field(
+        default_factory=list, description="Reference numbers of the sentences about it."
+    )
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.references)
+
+
+def coverage_line(coverage: list[FacetCoverage]) -> str:
+    """ "Evidence found for: SLE [2], Sjogren's syndrome [4]; none indexed for: MCTD"."""
+    found = [
+        f"{c.facet} [{', '.join(str(n) for n in c.references)}]" for c in coverage if c.covered
+    ]
+    missing = [c.facet for c in coverage if not c.covered]
+    parts = []
+    if found:
+        parts.append("Evidence found for: " + ", ".join(found))
+    if missing:
+        parts.append("none in the indexed sources for: " + ", ".join(missing))
+    return "; ".join(parts)
+
 
 class Answer(BaseModel):
     question: str
@@ -144,6 +218,15 @@ class Answer(BaseModel):
         default_factory=list, description="Draft claims as scored before enforcement."
     )
     not_covered: bool = False
+    analysis: QuestionAnalysis | None = Field(
+        None, description="What the (standalone) question asks: type, focus, facets."
+    )
+    coverage: list[FacetCoverage] = Field(
+        default_factory=list, description="Per enumerated entity: the references about it."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Notes on the index, e.g. an interrupted ingest."
+    )
     backend: str = ""
     audience: str = "clinician"
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")

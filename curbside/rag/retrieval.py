@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from curbside.rag.expansion import expand_query
 from curbside.rag.lexical import LexicalIndex, index_path, load_fresh_lexical_index
 from curbside.rag.models import Evidence, EvidenceSource, Passage, SourceMeta
+from curbside.rag.question import QuestionAnalysis, mentions
 from curbside.rag.text import content_words
 
 if TYPE_CHECKING:
@@ -203,9 +204,75 @@ class HybridRetriever:
             )
         return [found[cid] for cid in ordered[:top_k]], best_similarity
 
-    def retrieve(self, query: str, filters: SearchFilters | None = None) -> Evidence:
+    def retrieve(
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        analysis: QuestionAnalysis | None = None,
+    ) -> Evidence:
         hits, best = self.search(query, filters)
+        if self.settings.widen_sources:
+            hits = self.widen(query, hits)
+        if analysis is not None and analysis.facets and self.settings.facet_quota:
+            hits = self.add_facet_evidence(hits, analysis, filters)
         return group_into_sources(query, hits, best)
+
+    def widen(
+        self, query: str, hits: list[tuple[Passage, SourceMeta]]
+    ) -> list[tuple[Passage, SourceMeta]]:
+        """More chunks of the best sources: the diversity cap keeps two chunks a source, and
+        the sentence that answers best often sits in a third. Each top source gets its
+        chunks nearest to the question, up to `widen_chunks` in all."""
+        vector = self.embedder.encode_cached([query])[0].tolist()  # computed once per question
+        result = list(hits)
+        have = {p.chunk_id for p, _ in result}
+        top = list(dict.fromkeys(p.source_id for p, _ in hits))[: self.settings.widen_sources]
+        for source_id in top:
+            count = sum(1 for p, _ in result if p.source_id == source_id)
+            room = self.settings.widen_chunks - count
+            if room <= 0:
+                continue
+            for passage, meta in self.store.query(vector, room + count, {"source_id": source_id}):
+                if room <= 0:
+                    break
+                if passage.chunk_id not in have:
+                    result.append((passage, meta))
+                    have.add(passage.chunk_id)
+                    room -= 1
+        return result
+
+    def add_facet_evidence(
+        self,
+        hits: list[tuple[Passage, SourceMeta]],
+        analysis: QuestionAnalysis,
+        filters: SearchFilters | None = None,
+    ) -> list[tuple[Passage, SourceMeta]]:
+        """A sub-query per enumerated entity, so each one gets its best evidence when the
+        index holds any: "SLE, systemic sclerosis and MCTD" must not be answered from the
+        SLE sources alone. Only chunks that name the entity count towards its quota."""
+        quota = self.settings.facet_quota
+        result = list(hits)
+        have = {p.chunk_id for p, _ in result}
+        topic = " ".join(c.name for c in analysis.focus[:2])
+        # "foot drop" is mostly written as peroneal neuropathy: search with related terms too.
+        related = [t for c in analysis.focus[:1] for t in c.terms[c.direct_terms :]][:2]
+        for facet in analysis.facets:
+            sub_query = " ".join([facet.name, topic, *related]).strip()
+            found, _ = self.search(sub_query, filters, top_k=quota * 3)
+            added = 0
+            for passage, meta in found:
+                if added >= quota:
+                    break
+                if passage.chunk_id in have or not mentions(_chunk_text(passage, meta), facet):
+                    continue
+                result.append((passage, meta))
+                have.add(passage.chunk_id)
+                added += 1
+        return result
+
+
+def _chunk_text(passage: Passage, meta: SourceMeta) -> str:
+    return f"{meta.title} {passage.section} {passage.text}"
 
 
 def _chunk_words(pair: tuple[Passage, SourceMeta]) -> set[str]:

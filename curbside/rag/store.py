@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from curbside.offline import apply_offline_env
 from curbside.rag.models import Chunk, Passage, SourceMeta
+from curbside.rag.safe_text import printable_path
 
 if TYPE_CHECKING:
     from curbside.settings import Settings
@@ -26,9 +27,12 @@ class StoreUnavailable(RuntimeError):
     """The Chroma server cannot be reached (or the embedded database cannot be opened)."""
 
 
-def source_metadata(meta: SourceMeta, source_hash: str) -> dict[str, Any]:
-    """Flatten source metadata into Chroma's scalar metadata values."""
-    return {
+def source_metadata(meta: SourceMeta, source_hash: str, flagged: int = 0) -> dict[str, Any]:
+    """Flatten source metadata into Chroma's scalar metadata values.
+
+    `flagged` counts instruction-like sentences that ingest left out of this source.
+    """
+    values: dict[str, Any] = {
         "source_id": meta.id,
         "title": meta.title,
         "kind": meta.kind,
@@ -42,7 +46,10 @@ def source_metadata(meta: SourceMeta, source_hash: str) -> dict[str, Any]:
         "license": meta.license,
         "origin": meta.origin,
         "source_hash": source_hash,
+        "flagged_instructions": int(flagged),
     }
+    # Chroma (and JSON) reject lone surrogates, e.g. from an undecodable file name.
+    return {k: printable_path(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def meta_from_chroma(row: dict[str, Any]) -> SourceMeta:
@@ -201,6 +208,15 @@ class ChunkStore:
             else:
                 found[sid] = (meta_from_chroma(meta), 1)
         return found
+
+    def flagged_sources(self) -> dict[str, int]:
+        """Sources from which ingest left out instruction-like sentences, with the count."""
+        flagged: dict[str, int] = {}
+        for _, _, meta in self.iter_rows(include_documents=False):
+            count = int(meta.get("flagged_instructions") or 0)
+            if count:
+                flagged[str(meta.get("source_id"))] = count
+        return flagged
 
     def get_passages(self, ids: Sequence[str]) -> dict[str, tuple[Passage, SourceMeta]]:
         if not ids:

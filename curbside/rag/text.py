@@ -130,8 +130,11 @@ def is_negated(text: str) -> bool:
     return bool(tokens & NEGATION_CUES) or "n't" in text.lower()
 
 
-_CITATION_MARK = re.compile(r"\s*\[(\d+(?:\s*[-–,]\s*\d+)*)\]")
+#: The one grammar of a citation marker: [1], [1, 2], [1-3], [1–3], [1; 2]. The group holds
+#: the numbers; enforcement, rendering, escaping and evaluation all use this pattern.
+CITATION_MARKER = re.compile(r"\[(\d+(?:\s*[-–,;]\s*\d+)*)\]")
+_CITATION_WITH_SPACE = re.compile(r"\s*" + CITATION_MARKER.pattern)
 
 
 def strip_citations(text: str) -> str:
-    return _CITATION_MARK.sub("", text).strip()
+    return _CITATION_WITH_SPACE.sub("", text).strip()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import html
 import logging
-import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from curbside.rag.disclaimer import AUDIENCES
 from curbside.rag.models import Answer, Turn
+from curbside.rag.safe_text import escape_markdown
+from curbside.ui.private_dir import private_workdir, write_private_file
 from curbside.ui.render import answer_html, conversation_markdown, draft_html
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["APP_CSS", "build_app", "launch_options"]
+__all__ = ["APP_CSS", "build_app", "export_file", "launch_options"]
 
 MAX_CHIPS = 3
 KIND_CHOICES = [
@@ -69,6 +69,9 @@ APP_CSS = """
 .searched summary { cursor: pointer; }
 .follow-up-invite { margin-top: 0.6em; }
 .status-line { font-style: italic; opacity: 0.8; }
+.coverage { font-size: 0.85em; border-left: 3px solid #2f5fb3; padding: 0.2em 0.6em; }
+.index-warning { font-size: 0.85em; border-left: 3px solid #b3261e; padding: 0.3em 0.6em;
+  margin-bottom: 0.6em; }
 #backend-line { font-size: 0.85em; opacity: 0.85; }
 .chip button, button.chip { white-space: normal; text-align: left; }
 """
@@ -147,17 +150,27 @@ def error_message(exc: BaseException, engine: AnswerEngine) -> str:
     )
 
 
-def _export_file(answers: list[Answer]) -> str | None:
+def export_file(answers: list[Answer]) -> str | None:
+    """Write the conversation for download, only when asked, into the private folder."""
     if not answers:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="curbside-export-"))
-    path = folder / "curbside-conversation.md"
-    path.write_text(conversation_markdown(answers), encoding="utf-8")
-    return str(path)
+    return str(write_private_file("curbside-conversation.md", conversation_markdown(answers)))
+
+
+def warnings_html(answer: Answer) -> str:
+    return "".join(
+        f'<div class="index-warning">{html.escape(w)}</div>\n\n' for w in answer.warnings
+    )
+
+
+def user_message_html(question: str) -> str:
+    """The user's own question as shown in the chat: text only, never live Markdown."""
+    return html.escape(escape_markdown(" ".join(question.split())), quote=False)
 
 
 # ---- the app --------------------------------------------------------------------------------
 def build_app(engine: AnswerEngine, settings: Settings) -> gr.Blocks:
+    private_workdir()  # before any component: Gradio's file cache goes there, not /tmp/gradio
     gr = _gradio()
     log_questions = settings.ui.log_questions
 
@@ -176,8 +189,10 @@ def build_app(engine: AnswerEngine, settings: Settings) -> gr.Blocks:
         question = (message or "").strip()
         hidden = [gr.update(visible=False)] * MAX_CHIPS
 
-        def out(chips: list[Any] | None = None, export: Any = None) -> tuple[Any, ...]:
-            return (history, "", turns, answers, *(chips or hidden), export or gr.update())
+        def out(chips: list[Any] | None = None) -> tuple[Any, ...]:
+            # An earlier export no longer holds the whole conversation: hide it.
+            stale_export = gr.update(value=None, visible=False)
+            return (history, "", turns, answers, *(chips or hidden), stale_export)
 
         if not question:
             yield (
@@ -193,7 +208,7 @@ def build_app(engine: AnswerEngine, settings: Settings) -> gr.Blocks:
             log.info("question: %s", question)
         else:
             log.info("question received (%d characters)", len(question))
-        history.append({"role": "user", "content": html.escape(question)})
+        history.append({"role": "user", "content": user_message_html(question)})
         history.append(
             {"role": "assistant", "content": '<span class="status-line">Thinking…</span>'}
         )
@@ -223,10 +238,13 @@ def build_app(engine: AnswerEngine, settings: Settings) -> gr.Blocks:
             return
         if final is None:
             return
-        history[-1] = {"role": "assistant", "content": answer_html(final, uuid.uuid4().hex[:8])}
+        history[-1] = {
+            "role": "assistant",
+            "content": warnings_html(final) + answer_html(final, uuid.uuid4().hex[:8]),
+        }
         # Store the standalone form: the next follow-up is condensed against it, so a chain
         # ("... in SLE?" -> "what about Sjogren's?" -> "and the treatment?") keeps its topic.
-        turns.append(Turn(question=final.standalone_question, answer=final.text))
+        turns.append(Turn.from_answer(final))
         answers.append(final)
         chips = [gr.update(value=text, visible=True) for text in final.follow_ups[:MAX_CHIPS]]
         chips += [gr.update(visible=False)] * (MAX_CHIPS - len(chips))
@@ -235,10 +253,21 @@ def build_app(engine: AnswerEngine, settings: Settings) -> gr.Blocks:
             final.timings.get("total", 0.0),
             len(final.references),
         )
-        yield out(chips, gr.update(value=_export_file(answers)))
+        yield out(chips)
+
+    def export_conversation(answers: list[Answer]) -> Any:
+        path = export_file(list(answers or []))
+        return gr.update(value=path, visible=path is not None)
 
     def new_conversation() -> tuple[Any, ...]:
-        return ([], "", [], [], *[gr.update(visible=False)] * MAX_CHIPS, gr.update(value=None))
+        return (
+            [],
+            "",
+            [],
+            [],
+            *[gr.update(visible=False)] * MAX_CHIPS,
+            gr.update(value=None, visible=False),
+        )
 
     with gr.Blocks(
         title="curbside: cited clinical answers", analytics_enabled=False, fill_width=False
@@ -300,19 +329,24 @@ def build_app(engine: AnswerEngine, settings: Settings) -> gr.Blocks:
                         elem_id="year-max",
                     )
                 new = gr.Button("New conversation", elem_id="new-conversation")
-                export = gr.DownloadButton(
-                    "Export conversation (.md)", value=None, elem_id="export"
+                export = gr.Button("Export conversation (.md)", elem_id="export")
+                export_download = gr.File(
+                    label="Conversation (Markdown)",
+                    visible=False,
+                    interactive=False,
+                    elem_id="export-file",
                 )
                 backend = gr.Markdown(elem_id="backend-line")
 
         inputs = [question, chatbot, turns_state, answers_state, audience, kind, year_min, year_max]
-        outputs = [chatbot, question, turns_state, answers_state, *chips, export]
+        outputs = [chatbot, question, turns_state, answers_state, *chips, export_download]
         question.submit(respond, inputs, outputs)
         ask.click(respond, inputs, outputs)
         for chip in chips:
             chip.click(lambda text: text, chip, question, queue=False).then(
                 respond, inputs, outputs
             )
+        export.click(export_conversation, answers_state, export_download)
         new.click(new_conversation, None, outputs, queue=False)
         chatbot.clear(new_conversation, None, outputs, queue=False)  # its trash icon, too
         demo.load(lambda: backend_line(engine), None, backend)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,36 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["parse_auth", "run_chat", "warm_up"]
+__all__ = ["allowed_hosts", "host_guard", "parse_auth", "run_chat", "warm_up"]
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts(settings: Settings) -> list[str]:
+    """Host header values the chat answers to: loopback, the bind address, configured names.
+
+    Checking the Host header defeats DNS rebinding (a web page that makes the browser talk
+    to a local server under a name of the attacker's) and forged Host headers.
+    """
+    import socket
+
+    hosts = list(LOOPBACK_NAMES) + list(settings.ui.allowed_hosts)
+    bind = settings.ui.host
+    if bind in ("0.0.0.0", "::"):
+        hosts += [socket.gethostname(), socket.getfqdn()]
+    elif bind:
+        hosts.append(bind)
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def host_guard(settings: Settings) -> dict[str, object]:
+    """`app_kwargs` for Gradio's `launch()`: FastAPI middleware refusing unknown Host headers."""
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    return {
+        "middleware": [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))]
+    }
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -60,6 +90,9 @@ def run_chat(settings: Settings) -> int:
         )
         return 3
     warm_up(engine)
+    # SIGTERM (systemd, docker stop, kill) ends the server like Ctrl-C does, so the private
+    # folder with exports and Gradio's cache is removed at exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = build_app(engine, settings)
     app.queue(default_concurrency_limit=settings.ui.concurrency_limit)
     log.info("serving the chat on http://%s:%d", settings.ui.host, settings.ui.port)
@@ -71,6 +104,7 @@ def run_chat(settings: Settings) -> int:
         inbrowser=False,
         show_error=False,
         footer_links=[],
+        app_kwargs=host_guard(settings),
         **launch_options(),
     )
     return 0

@@ -11,8 +11,10 @@ import html
 import re
 from collections.abc import Sequence
 
-from curbside.rag.models import Answer, Passage, Reference, Turn
-from curbside.rag.text import content_words
+from curbside.rag.citations import parse_citation_numbers
+from curbside.rag.models import Answer, Passage, Reference, Turn, coverage_line, end_sentence
+from curbside.rag.safe_text import escape_markdown, safe_answer_markdown, safe_link
+from curbside.rag.text import CITATION_MARKER, content_words
 
 __all__ = [
     "FOLLOW_UP_INVITE",
@@ -24,20 +26,8 @@ __all__ = [
 
 FOLLOW_UP_INVITE = "Have a follow-up question?"
 PASSAGE_TOOLTIP_CHARS = 500
-_MARKER = re.compile(r"\[(\d+(?:\s*[-–,;]\s*\d+)*)\]")
+_MARKER = CITATION_MARKER
 _HEADING = re.compile(r"^(#{1,6})\s+", re.MULTILINE)
-
-
-def _numbers(inner: str) -> list[int]:
-    found: list[int] = []
-    for part in re.split(r"[,;]", inner):
-        bounds = [b.strip() for b in re.split(r"[-–]", part) if b.strip()]
-        if len(bounds) == 2 and all(b.isdigit() for b in bounds):
-            low, high = int(bounds[0]), int(bounds[1])
-            found.extend(range(low, high + 1) if 0 <= high - low <= 50 else [low, high])
-        elif len(bounds) == 1 and bounds[0].isdigit():
-            found.append(int(bounds[0]))
-    return list(dict.fromkeys(found))
 
 
 def _best_passage(reference: Reference, context: str) -> Passage | None:
@@ -82,7 +72,7 @@ def render_citations(escaped_markdown: str, references: Sequence[Reference], ans
         def link(match: re.Match[str], context: str = context) -> str:
             return "".join(
                 _marker_html(n, by_number.get(n), answer_id, context)
-                for n in _numbers(match.group(1))
+                for n in parse_citation_numbers(match.group(1))
             )
 
         out.append(_MARKER.sub(link, line))
@@ -90,24 +80,8 @@ def render_citations(escaped_markdown: str, references: Sequence[Reference], ans
 
 
 def reference_link(reference: Reference) -> str:
-    meta = reference.meta
-    if meta.url:
-        return meta.url
-    if meta.doi:
-        return f"https://doi.org/{meta.doi}"
-    if meta.pmid:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{meta.pmid}/"
-    return ""
-
-
-def _sentence(title: str) -> str:
-    """A title ending in one mark of punctuation ("What to do?" stays, "Foot drop" gets ".")."""
-    title = title.strip()
-    return title if title[-1:] in ".?!" else f"{title}."
-
-
-def _safe_url(url: str) -> str:
-    return url if re.match(r"^https?://", url, re.IGNORECASE) else ""
+    """The reference's link if it is a plain http(s) URL, else "" (never javascript:)."""
+    return safe_link(reference.link)
 
 
 def _reference_item(reference: Reference, answer_id: str) -> str:
@@ -119,11 +93,11 @@ def _reference_item(reference: Reference, answer_id: str) -> str:
     ]
     if meta.evidence_type and meta.evidence_type.lower() != kind.lower():
         parts.append(f'<span class="evidence-type">{esc(meta.evidence_type)}</span>')
-    parts.append(f'<span class="ref-title">{esc(_sentence(meta.title))}</span>')
+    parts.append(f'<span class="ref-title">{esc(end_sentence(meta.title))}</span>')
     where = ", ".join(x for x in (esc(meta.publisher), str(meta.year) if meta.year else "") if x)
     if where:
         parts.append(f'<span class="ref-where">{where}.</span>')
-    url = _safe_url(reference_link(reference))
+    url = reference_link(reference)
     if url:
         parts.append(
             f'<a class="ref-link" href="{esc(url, quote=True)}" target="_blank" '
@@ -158,6 +132,8 @@ def answer_html(answer: Answer, answer_id: str, *, show_searched: bool = True) -
     answer_id = re.sub(r"[^A-Za-z0-9_-]", "", answer_id) or "a"
     body = render_citations(_body_markdown(answer.text), answer.references, answer_id)
     blocks = [body]
+    if answer.coverage:
+        blocks.append(f'<p class="coverage">{html.escape(coverage_line(answer.coverage))}</p>')
     if answer.references:
         items = "".join(_reference_item(r, answer_id) for r in answer.references)
         blocks.append(f'<div class="references"><h4>References</h4><ol>{items}</ol></div>')
@@ -173,25 +149,32 @@ def answer_html(answer: Answer, answer_id: str, *, show_searched: bool = True) -
 
 
 def draft_html(draft: str) -> str:
-    """A draft as it streams in: escaped, markers kept as plain text."""
-    return _body_markdown(draft)
+    """A draft as it streams in: escaped like a final answer, markers kept as plain text."""
+    return _body_markdown(safe_answer_markdown(draft))
 
 
 # ---- export -----------------------------------------------------------------------------
+def _text_md(text: str) -> str:
+    """Plain text (a question, a title) as inert Markdown: no syntax, no raw HTML."""
+    return html.escape(escape_markdown(" ".join(text.split())), quote=False)
+
+
+def _body_md(text: str) -> str:
+    """An answer body (Markdown made safe by the engine) with raw HTML neutralised and
+    headings demoted under the question's heading."""
+    escaped = html.escape(text.strip(), quote=False)
+    return _HEADING.sub(lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", escaped)
+
+
 def _reference_markdown(reference: Reference) -> str:
     meta = reference.meta
-    title = _sentence(meta.title)
-    bits = [f"{reference.number}. **{title[:-1]}**{title[-1]}"]
+    title = end_sentence(meta.title)
+    bits = [f"{reference.number}. **{_text_md(title[:-1])}**{title[-1]}"]
     where = ", ".join(x for x in (meta.publisher, str(meta.year) if meta.year else "") if x)
     if where:
-        bits.append(f"{where}.")
-    label = reference.kind_label + (
-        f", {meta.evidence_type}"
-        if meta.evidence_type and meta.evidence_type.lower() != reference.kind_label.lower()
-        else ""
-    )
-    bits.append(f"({label})")
-    link = reference_link(reference)
+        bits.append(_text_md(end_sentence(where)))
+    bits.append(f"({_text_md(reference.evidence_label)})")
+    link = reference_link(reference)  # http(s) only, no spaces, quotes or angle brackets
     if link:
         bits.append(f"<{link}>")
     return " ".join(bits)
@@ -200,23 +183,24 @@ def _reference_markdown(reference: Reference) -> str:
 def conversation_markdown(
     turns: Sequence[Answer | Turn], title: str = "curbside conversation"
 ) -> str:
-    """The conversation as a Markdown document, each answer with its references and disclaimer."""
-    lines = [f"# {title}", ""]
+    """The conversation as a Markdown document, each answer with its references and disclaimer.
+
+    Whatever came from a user or a source is escaped: rendered by any CommonMark viewer, the
+    export shows text, never live links, images or HTML; the only links are references'.
+    """
+    lines = [f"# {_text_md(title)}", ""]
     for index, turn in enumerate(turns, start=1):
-        lines += [f"## Question {index}", "", f"> {turn.question.strip()}", ""]
+        lines += [f"## Question {index}", "", f"> {_text_md(turn.question)}", ""]
         if isinstance(turn, Turn):
-            lines += [turn.answer.strip(), ""]
+            lines += [_body_md(turn.answer), ""]
             continue
         if turn.standalone_question and turn.standalone_question != turn.question:
-            lines += [f"_Searched for: {turn.standalone_question}_", ""]
-        lines += [
-            _HEADING.sub(lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", turn.text.strip()),
-            "",
-        ]
+            lines += [f"_Searched for: {_text_md(turn.standalone_question)}_", ""]
+        lines += [_body_md(turn.text), ""]
         if turn.references:
             lines += ["**References**", ""]
             lines += [_reference_markdown(r) for r in turn.references]
             lines.append("")
         if turn.disclaimer:
-            lines += [f"_{turn.disclaimer}_", ""]
+            lines += [f"_{_text_md(turn.disclaimer)}_", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -169,3 +169,43 @@ def test_unreachable_base_url_is_generator_unavailable(
     with pytest.raises(GeneratorUnavailable, match=re.compile("openai", re.I)):
         engine.ask(FOOT_DROP)
     assert time.perf_counter() - started < 30
+
+
+@pytest.fixture(scope="module")
+def local_gguf() -> Path:
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama_cpp is not importable: run `python scripts/setup_test_llm.py`")
+    if not GGUF.exists():
+        pytest.skip(f"test model absent: {GGUF} (run `python scripts/setup_test_llm.py`)")
+    return GGUF
+
+
+@pytest.mark.parametrize("mode", ["full", "hybrid"])
+def test_llamacpp_backend_answers_in_process(
+    mode: str, local_gguf: Path, llm_data_dir: Path, embedder: Embedder
+) -> None:
+    """The llamacpp backend (a GGUF loaded in this process) answers through enforcement; in
+    hybrid mode the evidence sections are the extractive writer's."""
+    from curbside.rag.factory import make_engine
+    from curbside.settings import Settings
+
+    settings = Settings(
+        data_dir=llm_data_dir,
+        generation={
+            "backend": "llamacpp",
+            "gguf_path": str(local_gguf),
+            "mode": mode,
+            "max_tokens": 160,
+        },
+    )
+    engine = make_engine(settings, embedder=embedder)
+    answer = engine.ask("Does peripheral neuropathy occur in lupus?")
+    assert answer.backend == "llamacpp" and answer.draft
+    n = len(answer.references)
+    assert all(1 <= c <= n for c in citation_numbers(answer.text)), answer.text
+    assert answer.disclaimer.startswith("Professional Medical Disclaimer")
+    if mode == "hybrid":
+        # The model's lines come first; the extractive sections follow in the draft.
+        assert "\n## " in answer.draft, answer.draft
+        assert not answer.draft.lstrip().startswith("## ")
+    print(f"\n{mode}: repairs {[r.action for r in answer.repairs]}\n{answer.text}")

@@ -166,9 +166,16 @@ def test_kill_9_during_ingest_then_rerun_equals_clean_run(
     manifest = _manifest_path(settings)
     if manifest.exists():  # whatever the moment, the manifest is whole JSON
         json.loads(manifest.read_text())
+    if point != "embedding":  # writes had begun: answers must say the index is incomplete
+        from curbside.rag.index_state import ingest_state
+
+        assert ingest_state(settings.index_dir) == "interrupted"
 
     report = ingest(settings, corpus)
     assert report.ok, report.failures
+    from curbside.rag.index_state import ingest_state
+
+    assert ingest_state(settings.index_dir) == "complete"
     rows = read_store(settings)  # fails on duplicate ids
     assert sorted(rows) == sorted(clean_rows), "chunk ids differ from a clean run"
     for chunk_id, (text, meta) in clean_rows.items():

@@ -88,6 +88,79 @@ def empty_app_url(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) 
         app.close()
 
 
+HOSTILE_ID = "hostile-markdown-note"
+HOSTILE_QUESTION = "Does peroneal nerve palsy after knee dislocation cause foot drop?"
+
+
+def _hostile_doc(port: int) -> str:
+    base = f"http://127.0.0.1:{port}"
+    return f"""---
+id: {HOSTILE_ID}
+title: "Peroneal palsy after knee dislocation <img src={base}/title.png> [t]({base}/t)"
+kind: research
+evidence_type: review
+publisher: "<b>Test</b> Journal"
+year: 2022
+url: "javascript:alert(1)"
+---
+
+# Peroneal palsy after knee dislocation
+
+## Findings
+
+Peroneal nerve palsy after knee dislocation causes foot drop ![pixel]({base}/track.png) in many
+patients. Foot drop from peroneal nerve palsy after knee dislocation is described at
+[this page]({base}/link) and ![d](data:image/png;base64,iVBORw0KGgo=) often persists.
+Peroneal nerve palsy after knee dislocation causing foot drop is reported at {base}/bare and
+www.example.org/foot-drop-peroneal-palsy.
+"""
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def hostile_app(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, ingest: Callable[..., Any]
+) -> Iterator[tuple[str, _Counter]]:
+    """An app over a small index holding a source whose text is hostile Markdown, and a local
+    HTTP server that counts every request the page makes to it (none are allowed)."""
+    import http.server
+    import threading
+
+    from curbside.settings import Settings
+
+    counter = _Counter()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            counter.paths.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    pixel = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=pixel.serve_forever, daemon=True).start()
+    root = tmp_path_factory.mktemp("hostile")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "hostile.md").write_text(_hostile_doc(pixel.server_address[1]), encoding="utf-8")
+    for name in ("carolus-foot-drop-2019", "stewart-foot-drop-2008"):
+        shutil.copy(REPO / "corpus" / f"{name}.md", docs)
+    settings = Settings(data_dir=root / "data")
+    assert ingest(settings, docs).ok
+    app, url = _serve(settings, embedder)
+    try:
+        yield url, counter
+    finally:
+        app.close()
+        pixel.shutdown()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -246,9 +319,13 @@ def test_answer_has_citations_references_and_disclaimer(
     searched.locator("summary").click()
     assert "peripheral neuropathy" in searched.inner_text().lower()
 
-    # export: the download holds both questions with their references
+    # export: written only when asked for, then downloaded from the file link
+    assert page.locator("#export-file a").count() == 0
+    page.locator("#export").click()
+    link = page.locator("#export-file a").first
+    link.wait_for(timeout=30_000)
     with page.expect_download() as download_info:
-        page.locator("#export").click()
+        link.click()
     exported = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert FOOT_DROP in exported and LUPUS in exported and "(Guideline" in exported
 
@@ -355,3 +432,24 @@ def test_two_sessions_keep_separate_conversations(
         "() => document.querySelectorAll('#chat .follow-up-invite').length === 0"
     )
     assert STROKE in second.locator("#chat").inner_text()
+
+
+def test_markdown_in_source_text_stays_text(
+    open_page: Callable[[str], Any], hostile_app: tuple[str, _Counter]
+) -> None:
+    url, counter = hostile_app
+    page = open_page(url)
+    ask(page, HOSTILE_QUESTION)
+    answer = last_answer(page)
+    text = answer.inner_text()
+    assert "knee dislocation" in text, text  # the hostile source was quoted...
+    assert "![pixel]" in text or "track.png" in text, text  # ...as text
+    page.wait_for_timeout(500)  # give a live image time to load, were there one
+    assert counter.paths == [], f"the page fetched {counter.paths}"
+    assert answer.locator("img").count() == 0
+    hrefs = answer.locator("a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))")
+    for href in hrefs:  # citation anchors and http(s) reference links only
+        assert href.startswith("#ref-") or href.startswith(("http://", "https://")), href
+        assert "127.0.0.1" not in href and "example.org" not in href, href
+    assert not any("javascript" in (h or "").lower() for h in hrefs)
+    page.screenshot(path=str(SHOTS / "hostile-markdown.png"), full_page=True)

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+import yaml
 from pydantic import ValidationError
 
 from curbside.rag.models import SourceDocument, SourceMeta
+from curbside.rag.safe_text import printable_path
 
 if TYPE_CHECKING:
     from curbside.settings import IngestSettings
@@ -47,6 +49,7 @@ class LoaderOptions:
     id_field: str = "id"
     title_field: str = "title"
     default_kind: str = "research"
+    max_pdf_pages: int = 2000
 
     @classmethod
     def from_settings(cls, ingest: IngestSettings, kind: str | None = None) -> LoaderOptions:
@@ -56,6 +59,7 @@ class LoaderOptions:
             id_field=ingest.jsonl_id_field,
             title_field=ingest.jsonl_title_field,
             default_kind=ingest.jsonl_default_kind,
+            max_pdf_pages=ingest.max_pdf_pages,
         )
 
 
@@ -73,9 +77,44 @@ def read_text(path: Path) -> str:
     return text
 
 
+MAX_FRONT_MATTER_CHARS = 64_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases: metadata never needs them, and nested aliases expand
+    exponentially (a few hundred bytes can ask for gigabytes: the "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise LoadError(
+                "metadata uses a YAML alias (*name) at line "
+                f"{event.start_mark.line + 1}; aliases are not accepted in metadata"
+            )
+        return super().compose_node(parent, index)
+
+
+def parse_metadata_yaml(text: str, what: str = "front matter") -> Any:
+    """Parse a small YAML metadata block safely (no aliases, no tags, bounded size)."""
+    if len(text) > MAX_FRONT_MATTER_CHARS:
+        raise LoadError(
+            f"{what} is {len(text):,} characters; the limit is {MAX_FRONT_MATTER_CHARS:,}"
+        )
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)
+    except yaml.YAMLError as exc:
+        raise LoadError(f"{what} is not valid YAML: {exc}".splitlines()[0]) from exc
+
+
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:80] or "source"
+
+
+MAX_ID_CHARS = 200
+MAX_TITLE_CHARS = 500
+MIN_YEAR, MAX_YEAR = 1800, 2100
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
 
 
 def make_meta(fields: dict[str, Any], where: str) -> SourceMeta:
@@ -83,6 +122,15 @@ def make_meta(fields: dict[str, Any], where: str) -> SourceMeta:
     missing = [name for name in ("id", "title", "kind") if not str(fields.get(name) or "").strip()]
     if missing:
         raise LoadError(f"missing required metadata: {', '.join(missing)}")
+    for name in ("id", "title", "kind", "publisher", "journal", "url", "doi", "pmid"):
+        if isinstance(fields.get(name), dict | list | set | tuple):
+            raise LoadError(f"{name} must be text, not a {type(fields[name]).__name__}")
+    source_id = str(fields["id"]).strip()
+    if len(source_id) > MAX_ID_CHARS or not _ID.match(source_id):
+        raise LoadError(
+            f"id must be 1-{MAX_ID_CHARS} characters of letters, digits and . _ - : / "
+            f"(no spaces or line breaks), not {source_id[:60]!r}"
+        )
     kind = str(fields["kind"]).strip().lower()
     if kind not in ("guideline", "research"):
         raise LoadError(f"kind must be 'guideline' or 'research', not {fields['kind']!r}")
@@ -91,13 +139,15 @@ def make_meta(fields: dict[str, Any], where: str) -> SourceMeta:
         authors = [a.strip() for a in re.split(r";|\band\b", authors) if a.strip()]
     year = fields.get("year")
     try:
-        year_int = int(str(year)[:4]) if year not in (None, "") else None
+        year_int = int(str(year).strip()[:4]) if year not in (None, "") else None
     except ValueError as exc:
         raise LoadError(f"year is not a number: {year!r}") from exc
+    if year_int is not None and not MIN_YEAR <= year_int <= MAX_YEAR:
+        raise LoadError(f"year {year!r} is not a publication year ({MIN_YEAR}-{MAX_YEAR})")
     try:
         return SourceMeta(
-            id=str(fields["id"]).strip(),
-            title=re.sub(r"\s+", " ", str(fields["title"])).strip(),
+            id=source_id,
+            title=re.sub(r"\s+", " ", str(fields["title"])).strip()[:MAX_TITLE_CHARS],
             kind=kind,  # type: ignore[arg-type]
             evidence_type=str(fields.get("evidence_type") or "").strip(),
             publisher=str(fields.get("publisher") or fields.get("journal") or "").strip(),
@@ -107,7 +157,7 @@ def make_meta(fields: dict[str, Any], where: str) -> SourceMeta:
             doi=str(fields.get("doi") or "").strip(),
             pmid=str(fields.get("pmid") or "").strip(),
             license=str(fields.get("license") or "").strip(),
-            origin=where,
+            origin=printable_path(where),
         )
     except ValidationError as exc:
         first = exc.errors()[0]

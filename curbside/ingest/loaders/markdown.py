@@ -7,9 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
-import yaml
-
-from curbside.ingest.loaders.base import LoaderOptions, LoadError, LoadResult, make_meta, read_text
+from curbside.ingest.loaders.base import (
+    LoaderOptions,
+    LoadError,
+    LoadResult,
+    make_meta,
+    parse_metadata_yaml,
+    read_text,
+)
 from curbside.rag.models import Section, SourceDocument
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
@@ -52,10 +57,7 @@ class MarkdownLoader:
             raise LoadError(
                 "no YAML front matter (a '---' block with id, title and kind at the top)"
             )
-        try:
-            fields = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise LoadError(f"front matter is not valid YAML: {exc}".splitlines()[0]) from exc
+        fields = parse_metadata_yaml(match.group(1)) or {}
         if not isinstance(fields, dict):
             raise LoadError("front matter must be a mapping of fields")
         if self.options.kind:

@@ -8,9 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
-import yaml
-
-from curbside.ingest.loaders.base import LoaderOptions, LoadError, LoadResult, make_meta, slugify
+from curbside.ingest.loaders.base import (
+    LoaderOptions,
+    LoadError,
+    LoadResult,
+    make_meta,
+    parse_metadata_yaml,
+    slugify,
+)
 from curbside.rag.models import Section, SourceDocument
 
 log = logging.getLogger(__name__)
@@ -32,9 +37,10 @@ def sidecar_fields(path: Path) -> dict[str, object]:
     for candidate in (path.with_name(path.name + ".yaml"), path.with_suffix(".yaml")):
         if candidate.exists():
             try:
-                data = yaml.safe_load(candidate.read_text(encoding="utf-8")) or {}
-            except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                raise LoadError(f"metadata sidecar {candidate.name} is not valid YAML") from exc
+                text = candidate.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"metadata sidecar {candidate.name} is not UTF-8 text") from exc
+            data = parse_metadata_yaml(text, f"metadata sidecar {candidate.name}") or {}
             return dict(data) if isinstance(data, dict) else {}
     return {}
 
@@ -60,6 +66,12 @@ class PdfLoader:
                     opened = None
                 if not opened:
                     raise LoadError("encrypted (password-protected) PDF; save an unprotected copy")
+            limit = self.options.max_pdf_pages
+            if len(reader.pages) > limit:
+                raise LoadError(
+                    f"{len(reader.pages):,} pages is over the {limit:,}-page limit "
+                    "(CURBSIDE_INGEST__MAX_PDF_PAGES)"
+                )
             pages = [page.extract_text() or "" for page in reader.pages]
             info: dict[str, object] = dict(reader.metadata or {})
         except LoadError:

@@ -1,212 +1,436 @@
-"""The extractive draft writer: no LLM, deterministic, offline.
+"""The extractive answer writer: no LLM, deterministic, offline.
 
-It picks evidence sentences that answer the question (relevance to the question, a
-preference for guidelines and systematic reviews over case reports, no near-duplicates) and
-lays them out as the design page asks: a direct opening line, short titled sections of
-cited points, and an "Important caveats" section when the evidence holds caveats.
+It answers with evidence sentences, chosen for the question the analysis describes:
+
+1. **On topic or out.** A sentence must name a focus concept or an enumerated entity (or a
+   population of the question together with a finding such as neuropathy); a sentence about
+   another population ("foot drop after stroke" for a lupus question) is left out, unless
+   nothing else is there.
+2. **Answer-bearing first.** Sentences are ranked by similarity to the question, by how much
+   of the question they cover (focus and population), by whether they are the kind of
+   statement the question type wants (treatment statements for a treatment question), and
+   by evidence quality (guidelines and systematic reviews first).
+3. **An opening line that answers**: the best sentence naming both the focus and the
+   population or a listed entity ("Can X occur in Y?" opens with X in Y).
+4. **Layout by question type**: sections chosen by meaning (`layout.py`), one bullet per
+   enumerated entity under "By condition" (or "By option"), and a plain statement for each
+   entity no indexed source addresses. Sentences about the paper itself are not used.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from curbside.rag.expansion import expansion_terms
+from curbside.rag.drafting.layout import (
+    BY_CONDITION,
+    BY_OPTION,
+    CAVEATS,
+    SECTION_ORDER,
+    WANTED,
+    SectionClassifier,
+)
+from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
+from curbside.rag.lexicon import entities_in
 from curbside.rag.models import Evidence
+from curbside.rag.question import Concept, QuestionAnalysis, analyze_question, mentions
 from curbside.rag.text import content_words, split_sentences
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
 
-# Evidence quality: guidelines and syntheses first, single reports last.
-_QUALITY = {
-    "guideline": 1.0,
-    "consensus statement": 0.97,
-    "classification criteria": 0.95,
-    "systematic review": 0.97,
-    "meta-analysis": 0.97,
-    "rct": 0.94,
-    "clinical trial": 0.92,
-    "cohort": 0.9,
-    "review": 0.9,
-    "case-control": 0.88,
-    "cross-sectional": 0.87,
-    "case series": 0.85,
-    "case report": 0.8,
-}
-_SECTIONS = [
-    (
-        "Important caveats",
-        re.compile(
-            r"\b(limitation|caveat|uncertain|rare|rarely|uncommon|not (a )?common|insufficient|"
-            r"low[- ]quality|should be excluded|other causes|exclude|however|not recommended|"
-            r"avoid|caution|risk of)\b",
-            re.I,
-        ),
-    ),
-    (
-        "Diagnosis and evaluation",
-        re.compile(
-            r"\b(diagnos\w*|evaluat\w*|assess\w*|tests?|testing|exam\w*|criteria|electro\w*|"
-            r"nerve conduction|emg|imaging|mri|biopsy|work-?up|investigat\w*|screen\w*|"
-            r"locali[sz]\w*)\b",
-            re.I,
-        ),
-    ),
-    (
-        "Management",
-        re.compile(
-            r"\b(treat\w*|manag\w*|therap\w*|recommend\w*|intervention|surg\w*|orthos\w*|orthotic|"
-            r"rehabilitat\w*|drug|dose|dosing|first-line|second-line|glucocorticoid\w*|"
-            r"immunosuppress\w*|stimulation|physiotherap\w*|decompression)\b",
-            re.I,
-        ),
-    ),
-    (
-        "Causes and mechanisms",
-        re.compile(
-            r"\b(caus\w*|mechanism\w*|pathophysiolog\w*|etiolog\w*|aetiolog\w*|lesion|compression|"
-            r"vasculitis|neuropath\w*|associated|occur\w*|prevalence|incidence|frequen\w*)\b",
-            re.I,
-        ),
-    ),
-]
-_ABOUT_THE_SOURCE = re.compile(
-    r"^(scope|methods?|design|background|about|overview|scope and methods)$|"
-    r"\b(wrote|published|this review|the review (examines|updates|discusses)|reviewed the "
-    r"literature|summari[sz]es best|aimed to|task force (was|included))\b",
+NOT_ADDRESSED = "The indexed sources do not address {what}."
+RELATIVE_FLOOR = 0.4  # further points score at least this share of the opening line's score
+ABSOLUTE_FLOOR = 0.2  # ...or at least this (a strong opening line must not silence the rest)
+MIN_POINTS = 3  # further points offered whatever their score, when on-topic ones exist
+GUIDELINE_SHARE = 0.5  # a guideline point joins an all-research answer above this share
+_ABOUT_THE_SOURCE_SECTION = re.compile(
+    r"^(scope|methods?|about|purpose|purpose and methods|scope and methods|"
+    r"overview of the (review|guideline)|how the (guideline|review) was (made|developed))$",
     re.IGNORECASE,
 )
-_SECTION_ORDER = [
-    "Causes and mechanisms",
-    "Diagnosis and evaluation",
-    "Management",
-    "Key findings",
-    "Important caveats",
-]
+_ABOUT_THE_SOURCE = re.compile(
+    r"\b(this (systematic )?review|this guideline|this (cohort|study|report|paper|article|"
+    r"statement|update)|the (review|guideline|task force|panel|authors?) (searched|included|"
+    r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
+    r"were included|aimed to|was (published|endorsed)|wrote|reviewed the literature|"
+    r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
+    r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
+    r"guideline|cohort)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
+    r"retrospective|open-label|double-blind|systematic|narrative|single-cent\w*))\b",
+    re.IGNORECASE,
+)
+_DEFINITIONAL = re.compile(
+    r"\b(criteri\w*|definitions?|defined|exclusions?|classif\w*|nomenclature|case "
+    r"definition|items?|scores?|weighted)\b",
+    re.IGNORECASE,
+)
+# Conditions of these families are one population for the purpose of staying on topic:
+# neuropathy in connective tissue disease is very often vasculitic.
+_RELATED_FAMILIES = {"connective tissue": {"vasculitis"}, "vasculitis": {"connective tissue"}}
+
+
+def quality_of(evidence_type: str, kind: str) -> float:
+    """Evidence weight: guidelines and syntheses first, single reports last."""
+    value = (evidence_type or "").lower()
+    if kind == "guideline":
+        return 1.0
+    for needle, weight in (
+        ("systematic", 0.97),
+        ("meta-analysis", 0.97),
+        ("guideline", 1.0),
+        ("consensus", 0.97),
+        ("criteria", 0.95),
+        ("randomi", 0.94),
+        ("rct", 0.94),
+        ("trial", 0.92),
+        ("cohort", 0.9),
+        ("review", 0.9),
+        ("case-control", 0.88),
+        ("cross-sectional", 0.87),
+        ("case series", 0.85),
+        ("case report", 0.8),
+    ):
+        if needle in value:
+            return weight
+    return 0.88
 
 
 @dataclass
 class Candidate:
     text: str
     number: int
-    section: str
+    passage_section: str
     quality: float
+    guideline: bool = False
+    about_source: bool = False
+    names_focus: bool = False
+    names_focus_directly: bool = False  # the focus's own words, not a related term
+    names_population: bool = False
+    names_finding: bool = False  # any finding, treatment or test of the lexicon
+    question_has_focus: bool = True
+    facets: list[str] = field(default_factory=list)
+    off_population: bool = False
     relevance: float = 0.0
+    score: float = 0.0
+    section: str = ""
+    features: list[float] = field(default_factory=list)
 
+    @property
+    def states_finding(self) -> bool:
+        """A finding, not a rule of a definition or a classification ("... are exclusions in
+        the ACR definition"): those answer work-up questions, not "does X occur in Y"."""
+        return not _DEFINITIONAL.search(self.text)
 
-def quality_of(evidence_type: str, kind: str) -> float:
-    value = _QUALITY.get(evidence_type.lower().strip())
-    if value is None:
-        value = 1.0 if kind == "guideline" else 0.88
-    return value
+    @property
+    def names_setting(self) -> bool:
+        return self.names_population or bool(self.facets)
 
-
-def section_for(candidate: Candidate) -> str:
-    probe = f"{candidate.section} {candidate.text}"
-    heading_hit = [name for name, pattern in _SECTIONS[1:] if pattern.search(candidate.section)]
-    if _SECTIONS[0][1].search(candidate.text) or re.search(
-        r"limitation|caveat", candidate.section, re.I
-    ):
-        return "Important caveats"
-    if heading_hit:
-        return heading_hit[0]
-    for name, pattern in _SECTIONS[1:]:
-        if pattern.search(probe):
-            return name
-    return "Key findings"
+    @property
+    def on_topic(self) -> bool:
+        """Names the focus, or a population or listed entity together with a finding
+        ("peripheral neuropathy in SSc" answers "foot drop in SSc"; "MCTD combines features
+        of SLE and SSc" does not). A question about a condition itself ("How is PAN
+        treated?") has no other focus: naming the condition is enough."""
+        if self.names_focus:
+            return True
+        return self.names_setting and (self.names_finding or not self.question_has_focus)
 
 
 def title_for(question: str) -> str:
-    """The answer's title: the question's topic when that reads as a short noun phrase
-    ("Foot drop in connective tissue diseases"), else the question itself."""
-    from curbside.rag.condense import topic_of
+    """The answer's title, from the question analysis (a noun phrase)."""
+    return analyze_question(question).title
 
-    topic = topic_of(question).strip()
-    if 2 <= len(topic.split()) <= 8 and not re.search(r"[:;,]|\b(it|they|this)\b", topic):
-        return (topic[:1].upper() + topic[1:])[:90]
-    return question.strip()[:160]
+
+def _condition_families(text: str) -> set[str]:
+    return {e.family for e in entities_in(text) if e.kind == "condition" and e.family}
+
+
+def _families(analysis: QuestionAnalysis) -> set[str]:
+    families = set(analysis.families())
+    for family in list(families):
+        families |= _RELATED_FAMILIES.get(family, set())
+    return families
 
 
 class ExtractiveDrafter:
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, max_sentences: int = 12) -> None:
+    def __init__(self, embedder: Embedder, max_sentences: int = 8, learned: bool = True) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
+        # learned=False: the hand-set score only (the ranker's training script needs it).
+        self.ranker: LearnedRanker | None = load_ranker() if learned else None
 
-    def candidates(self, evidence: Evidence) -> list[Candidate]:
+    # ---- candidates ---------------------------------------------------------------------
+    def candidates(self, evidence: Evidence, analysis: QuestionAnalysis) -> list[Candidate]:
         found: list[Candidate] = []
         seen: set[str] = set()
+        families = _families(analysis)
         for source in evidence.sources:
             quality = quality_of(source.meta.evidence_type, source.meta.kind)
+            # A trial "after stroke" speaks about stroke even where a sentence does not say so.
+            source_families = _condition_families(source.meta.title)
             for passage in source.passages:
+                about_section = bool(_ABOUT_THE_SOURCE_SECTION.search(passage.section.strip()))
                 for sentence in split_sentences(passage.text):
                     key = sentence.lower()
                     # Fragments and headings-as-sentences make poor answer points.
                     if key in seen or len(content_words(sentence)) < 4 or sentence[-1:] not in ".!":
                         continue
                     seen.add(key)
-                    weight = quality
-                    # Sentences about the paper itself ("X wrote a review of ...") answer nothing.
-                    if _ABOUT_THE_SOURCE.search(passage.section) or _ABOUT_THE_SOURCE.search(
-                        sentence
-                    ):
-                        weight *= 0.6
-                    found.append(Candidate(sentence, source.number, passage.section, weight))
+                    found.append(
+                        self._annotate(
+                            Candidate(
+                                text=sentence,
+                                number=source.number,
+                                passage_section=passage.section,
+                                quality=quality,
+                                guideline=source.meta.kind == "guideline",
+                                about_source=about_section
+                                or bool(_ABOUT_THE_SOURCE.search(sentence)),
+                            ),
+                            analysis,
+                            families,
+                            source_families,
+                        )
+                    )
         return found
 
-    def select(self, question: str, evidence: Evidence) -> list[Candidate]:
+    @staticmethod
+    def _annotate(
+        candidate: Candidate,
+        analysis: QuestionAnalysis,
+        families: set[str],
+        source_families: set[str],
+    ) -> Candidate:
+        text = candidate.text
+        candidate.names_focus = any(mentions(text, c) for c in analysis.focus)
+        candidate.names_focus_directly = any(
+            mentions(text, c.model_copy(update={"terms": c.terms[: c.direct_terms or None]}))
+            for c in analysis.focus
+        )
+        candidate.names_population = any(mentions(text, c) for c in analysis.populations)
+        candidate.facets = [f.name for f in analysis.facets if mentions(text, f)]
+        named = entities_in(text)
+        candidate.names_finding = any(e.kind in ("finding", "treatment", "test") for e in named)
+        candidate.question_has_focus = bool(analysis.focus)
+        conditions = {e.family for e in named if e.kind == "condition" and e.family}
+        # About another population: it (or its source's title) names conditions, none of the
+        # question's families, and the sentence names none of the question's own.
+        about = conditions or source_families
+        candidate.off_population = bool(
+            families and about and not about & families and not candidate.names_setting
+        )
+        return candidate
 
-        candidates = self.candidates(evidence)
+    # ---- ranking --------------------------------------------------------------------------
+    def rank(
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis
+    ) -> list[Candidate]:
+        candidates = self.candidates(evidence, analysis)
         if not candidates:
             return []
         vectors = self.embedder.encode_cached([question] + [c.text for c in candidates])
         query, sentence_vectors = vectors[0], vectors[1:]
-        question_words = set(content_words(question))
-        related_words = set(content_words(" ".join(expansion_terms(question)))) - question_words
-        for candidate, vector in zip(candidates, sentence_vectors, strict=True):
-            words = set(content_words(candidate.text))
-            overlap = len(words & question_words) / len(question_words) if question_words else 0.0
-            related = 0.15 if words & related_words else 0.0  # names a narrower/synonym term
-            candidate.relevance = (
-                0.7 * float(vector @ query) + 0.25 * overlap + related
-            ) * candidate.quality
-        # Maximal marginal relevance: relevant, but not a near-copy of a chosen sentence.
-        order = sorted(range(len(candidates)), key=lambda i: (-candidates[i].relevance, i))
-        chosen: list[int] = []
-        per_source: dict[int, int] = {}
-        cap = max(2, self.max_sentences // 3)  # no single source may fill the answer
-        for i in order:
-            if candidates[i].relevance < 0.2:
-                break
-            if per_source.get(candidates[i].number, 0) >= cap:
-                continue
-            if any(float(sentence_vectors[i] @ sentence_vectors[j]) > 0.9 for j in chosen):
-                continue
-            chosen.append(i)
-            per_source[candidates[i].number] = per_source.get(candidates[i].number, 0) + 1
-            if len(chosen) == self.max_sentences:
-                break
-        return [candidates[i] for i in chosen] if chosen else []
+        classifier = SectionClassifier(self.embedder)
+        headings = [c.passage_section for c in candidates]
+        section_sims = classifier.similarities(sentence_vectors, headings)
+        wanted = WANTED.get(analysis.type, set())
+        has_setting = bool(analysis.populations or analysis.facets)
+        definitional_ok = analysis.type in ("diagnosis", "definition") or bool(
+            _DEFINITIONAL.search(analysis.question)
+        )
+        for i, candidate in enumerate(candidates):
+            candidate.relevance = float(sentence_vectors[i] @ query)
+            candidate.section = classifier.section(candidate.text, section_sims[i])
+            covers = [candidate.names_focus or not analysis.focus]
+            if has_setting:
+                covers.append(candidate.names_population or bool(candidate.facets))
+            coverage = sum(covers) / len(covers)
+            fits = 1.0 if candidate.section in wanted else 0.0
+            candidate.score = (
+                0.6 * candidate.relevance + 0.25 * coverage + 0.12 * fits
+            ) * candidate.quality + (0.02 if candidate.guideline else 0.0)
+            if not candidate.states_finding and not definitional_ok:
+                candidate.score *= 0.75  # rules of a definition answer work-up questions only
+        if self.ranker is not None:
+            question_words = set(content_words(question))
+            for candidate in candidates:
+                candidate.features = features(candidate, question_words, wanted, analysis.type)
+                candidate.score = self.ranker.probability(candidate.features)
+        return sorted(candidates, key=lambda c: -c.score)
 
-    def draft(self, question: str, evidence: Evidence) -> str:
-        chosen = self.select(question, evidence)
-        if not chosen:
+    @staticmethod
+    def gate(ranked: list[Candidate]) -> list[Candidate]:
+        """On-topic sentences about the question's population; relaxed only when too few."""
+        usable = [c for c in ranked if not c.about_source]
+        strict = [c for c in usable if c.on_topic and not c.off_population]
+        if len(strict) >= 3:
+            return strict
+        loose = [c for c in usable if c.on_topic]
+        return loose if len(loose) >= 2 else strict or loose or usable
+
+    def opener(self, gated: list[Candidate], analysis: QuestionAnalysis) -> Candidate | None:
+        """The best sentence that names the focus together with the population or a listed
+        entity; else the best sentence naming the focus; else the best on the list."""
+        has_setting = bool(analysis.populations or analysis.facets)
+        # Rules of a definition answer work-up questions, and questions about the rules.
+        definitional_ok = analysis.type in ("diagnosis", "definition") or bool(
+            _DEFINITIONAL.search(analysis.question)
+        )
+        usable = [
+            c for c in gated if not c.off_population and (c.states_finding or definitional_ok)
+        ]
+        # Statements of the kind asked for first (a treatment question opens with treatment).
+        if analysis.type not in ("yes_no", "other", "definition"):
+            wanted = WANTED.get(analysis.type, set())
+            usable = [c for c in usable if c.section in wanted] or usable
+        both = [
+            c
+            for c in usable
+            if (c.names_focus or not analysis.focus) and (c.names_setting or not has_setting)
+        ]
+        setting_and_finding = [c for c in usable if c.names_setting and c.names_finding]
+        focus_only = [c for c in usable if c.names_focus]
+        for group in (both, setting_and_finding, focus_only, usable, gated):
+            if group:
+                return max(
+                    group,
+                    key=lambda c: (
+                        c.score + 0.06 * c.names_focus_directly + 0.02 * min(len(c.facets), 2)
+                    ),
+                )
+        return None
+
+    # ---- the draft ------------------------------------------------------------------------
+    def draft(
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
+    ) -> str:
+        analysis = analysis or analyze_question(question)
+        gated = self.gate(self.rank(question, evidence, analysis))
+        opening = self.opener(gated, analysis)
+        if opening is None:
             return "The sources do not answer this question."
-        opening, rest = chosen[0], chosen[1:]
+        chosen = [opening]
+        facet_points, missing = self._facet_points(gated, analysis, chosen)
+        chosen += [c for c in facet_points if c not in chosen]
+        # Further points must answer nearly as well as the opening line: a short answer of
+        # good points reads better than a long one that drifts.
+        floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
+        chosen += self._rest(gated, chosen, floor)
+        chosen += self._guideline_point(gated, chosen, floor)
+        return self._layout(opening, facet_points, missing, chosen, analysis)
+
+    def sections_only(
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
+    ) -> str:
+        """The titled sections of an extractive answer without its opening line (hybrid
+        mode: an LLM wrote the verdict and the synthesis above them)."""
+        draft = self.draft(question, evidence, analysis)
+        lines = draft.split("\n")
+        first_section = next((i for i, line in enumerate(lines) if line.startswith("## ")), None)
+        return "\n".join(lines[first_section:]) if first_section is not None else ""
+
+    def _facet_points(
+        self, gated: list[Candidate], analysis: QuestionAnalysis, chosen: list[Candidate]
+    ) -> tuple[list[Candidate], list[Concept]]:
+        """The best sentence for each enumerated entity, or a note that none is indexed."""
+        points: list[Candidate] = []
+        missing: list[Concept] = []
+        for facet in analysis.facets:
+            options = [
+                c
+                for c in gated
+                if facet.name in c.facets
+                and (c.names_focus or c.names_finding or not analysis.focus)
+                and c not in points
+            ]
+            already = [c for c in chosen if facet.name in c.facets]
+            if already:
+                continue
+            if options:
+                points.append(options[0])
+            else:
+                missing.append(facet)
+        return points, missing
+
+    def _rest(
+        self, gated: list[Candidate], chosen: list[Candidate], floor: float
+    ) -> list[Candidate]:
+        """Further points by score: the best MIN_POINTS on-topic ones, then only those above
+        the floor; no near-duplicates, no single source filling the answer."""
+        picked: list[Candidate] = []
+        per_source: dict[int, int] = {}
+        for c in chosen:
+            per_source[c.number] = per_source.get(c.number, 0) + 1
+        cap = max(2, self.max_sentences // 3)
+        seen_words = [set(content_words(c.text)) for c in chosen]
+        for candidate in gated:
+            if len(chosen) + len(picked) >= self.max_sentences:
+                break
+            if candidate in chosen or candidate in picked:
+                continue
+            if len(picked) >= MIN_POINTS and candidate.score < floor:
+                break  # ranked by score: nothing further clears the floor
+            if per_source.get(candidate.number, 0) >= cap:
+                continue
+            words = set(content_words(candidate.text))
+            if any(len(words & s) / max(1, len(words | s)) > 0.6 for s in seen_words):
+                continue
+            picked.append(candidate)
+            seen_words.append(words)
+            per_source[candidate.number] = per_source.get(candidate.number, 0) + 1
+        return picked
+
+    def _guideline_point(
+        self, gated: list[Candidate], chosen: list[Candidate], floor: float
+    ) -> list[Candidate]:
+        """Clinicians weigh guidelines first: when no chosen point comes from one, the best
+        on-topic guideline statement joins if it answers at least half as well as the floor."""
+        if any(c.guideline for c in chosen):
+            return []
+        best = next((c for c in gated if c.guideline and c.on_topic and c not in chosen), None)
+        if best is None or best.score < GUIDELINE_SHARE * floor:
+            return []
+        return [best]
+
+    def _layout(
+        self,
+        opening: Candidate,
+        facet_points: list[Candidate],
+        missing: list[Concept],
+        chosen: list[Candidate],
+        analysis: QuestionAnalysis,
+    ) -> str:
+        by_entity = BY_OPTION if analysis.type == "comparison" else BY_CONDITION
         grouped: dict[str, list[Candidate]] = {}
-        for candidate in rest:
-            grouped.setdefault(section_for(candidate), []).append(candidate)
+        for candidate in chosen[1:]:
+            section = by_entity if candidate in facet_points else candidate.section
+            if candidate.section == CAVEATS and candidate not in facet_points:
+                section = CAVEATS
+            grouped.setdefault(section, []).append(candidate)
         # No title here: the engine adds it after enforcement (it restates the question and
         # is not a claim to cite).
         lines = [cite(opening), ""]
-        for name in _SECTION_ORDER:
-            if grouped.get(name):
-                lines.append(f"## {name}")
-                lines.extend(f"- {cite(c)}" for c in grouped[name])
+        for name in SECTION_ORDER.get(analysis.type, SECTION_ORDER["other"]):
+            points = grouped.get(name, [])
+            notes = missing if name == by_entity else []
+            if not points and not notes:
+                continue
+            lines.append(f"## {name}")
+            # Guideline statements first where they answer about equally well.
+            points = sorted(points, key=lambda c: -(c.score + (0.03 if c.guideline else 0.0)))
+            lines.extend(f"- {cite(c)}" for c in points)
+            if notes:
                 lines.append("")
+                focus = analysis.focus[0].name if analysis.focus else ""
+                lines.extend(
+                    NOT_ADDRESSED.format(what=f"{focus} in {f.name}" if focus else f.name)
+                    for f in notes
+                )
+            lines.append("")
         return "\n".join(lines).strip()
 
 

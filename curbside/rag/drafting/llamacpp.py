@@ -29,13 +29,21 @@ def _load(path: str, n_ctx: int) -> Any:
     return Llama(model_path=path, n_ctx=n_ctx, n_threads=2, verbose=False)
 
 
+@functools.lru_cache(maxsize=8)
+def _lock_for(path: str, n_ctx: int) -> threading.Lock:
+    """One lock per loaded model: a llama context cannot serve two calls at once, and every
+    chat model object for the same file shares that context (`_load` caches it).
+
+    A module-level lock, not a field: pydantic deep-copies field defaults, and a lock cannot
+    be copied ("cannot pickle '_thread.lock' object" on construction)."""
+    return threading.Lock()
+
+
 class LlamaCppChat(BaseChatModel):
     model_path: str
     max_tokens: int = 600
     temperature: float = 0.0
     n_ctx: int = 4096
-
-    _lock: Any = threading.Lock()  # one llama context cannot serve two calls at once
 
     @classmethod
     def from_path(cls, path: str, **kwargs: Any) -> LlamaCppChat:
@@ -66,7 +74,7 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         llm = _load(self.model_path, self.n_ctx)
-        with self._lock:
+        with _lock_for(self.model_path, self.n_ctx):
             for part in llm.create_chat_completion(
                 messages=self._messages(messages),
                 max_tokens=self.max_tokens,

@@ -1,0 +1,155 @@
+"""The answer's sections: what each one holds, and their order for each question type.
+
+A sentence goes to the section whose description it is nearest to in embedding space, so
+"High-dose glucocorticoids are advised as first-line treatment" lands under Treatment
+whatever words it uses (keyword rules once put it under "Causes"). The order follows what
+the question asks: a treatment question opens with Treatment, a "can X occur in Y" question
+with mechanisms and then one point per condition it lists, as on the design page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from curbside.rag.question import QuestionType
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from curbside.rag.embedding import Embedder
+
+MECHANISMS = "Mechanisms"
+FREQUENCY = "How often it occurs"
+DIAGNOSIS = "Diagnosis and work-up"
+TREATMENT = "Treatment"
+OUTCOMES = "Outcomes and prognosis"
+CAVEATS = "Important caveats"
+BY_CONDITION = "By condition"
+BY_OPTION = "By option"
+
+# Generic on purpose: words of the domain ("nerve", "vasculitis") in a description would pull
+# every sentence about nerves towards it, whatever the sentence says about them.
+SECTION_DESCRIPTIONS: dict[str, str] = {
+    MECHANISMS: "the cause and mechanism: why and how it happens, pathophysiology, the "
+    "underlying lesion and where it is",
+    FREQUENCY: "how common it is: prevalence, incidence, the percentage or proportion of "
+    "patients affected",
+    DIAGNOSIS: "how it is diagnosed: examination, tests, studies, biopsy, imaging and "
+    "criteria used to confirm it",
+    TREATMENT: "how it is treated: therapy, drugs, doses, surgery, devices, first-line and "
+    "second-line options that are recommended",
+    OUTCOMES: "what happens afterwards: prognosis, recovery, remission, relapse, survival",
+}
+# Caveats are found by their words: a limitation can be about any of the topics above.
+_CAVEAT = re.compile(
+    r"\b(limitation\w*|uncertain\w*|insufficient|low[- ]quality|very low|weak evidence|"
+    r"limited evidence|conflicting|not recommended|should not|no evidence|lack of evidence|"
+    r"rare|rarely|uncommon|not common|caution|exclude other causes|other causes)\b",
+    re.IGNORECASE,
+)
+
+SECTION_ORDER: dict[QuestionType, list[str]] = {
+    "yes_no": [MECHANISMS, BY_CONDITION, FREQUENCY, DIAGNOSIS, TREATMENT, OUTCOMES, CAVEATS],
+    "other": [MECHANISMS, BY_CONDITION, FREQUENCY, DIAGNOSIS, TREATMENT, OUTCOMES, CAVEATS],
+    "definition": [MECHANISMS, BY_CONDITION, DIAGNOSIS, TREATMENT, OUTCOMES, CAVEATS],
+    "frequency": [FREQUENCY, BY_CONDITION, MECHANISMS, DIAGNOSIS, TREATMENT, OUTCOMES, CAVEATS],
+    "diagnosis": [DIAGNOSIS, BY_CONDITION, MECHANISMS, TREATMENT, OUTCOMES, CAVEATS],
+    "management": [TREATMENT, BY_CONDITION, OUTCOMES, DIAGNOSIS, MECHANISMS, CAVEATS],
+    "dose": [TREATMENT, BY_CONDITION, OUTCOMES, CAVEATS],
+    "comparison": [BY_OPTION, TREATMENT, OUTCOMES, DIAGNOSIS, MECHANISMS, CAVEATS],
+}
+# The section whose statements answer each question type best (a ranking bonus).
+WANTED: dict[QuestionType, set[str]] = {
+    "yes_no": {MECHANISMS, FREQUENCY},
+    "other": set(),
+    "definition": {MECHANISMS},
+    "frequency": {FREQUENCY},
+    "diagnosis": {DIAGNOSIS},
+    "management": {TREATMENT, OUTCOMES},
+    "dose": {TREATMENT},
+    "comparison": {TREATMENT, OUTCOMES},
+}
+
+
+# Source headings that say nothing about the topic of what is under them.
+_UNINFORMATIVE_HEADING = re.compile(
+    r"^(|background|introduction|findings|results|key (findings|points)|summary|overview|"
+    r"discussion|conclusions?|main findings|what the evidence showed|significance)$",
+    re.IGNORECASE,
+)
+_FREQUENCY_SIGNAL = re.compile(
+    r"\d|\b(common|commonly|rare|rarely|prevalen\w*|inciden\w*|frequen\w*|often|most|"
+    r"majority|minority|few|many)\b",
+    re.IGNORECASE,
+)
+HEADING_WEIGHT = 0.3  # a source's own section heading ("Treatment") is good evidence
+# Words that settle a section whatever the rest of the sentence is about (a small nudge
+# added to the similarity, not a rule: "treatment" in a sentence about prognosis stays there).
+_PRIORS: dict[str, re.Pattern[str]] = {
+    FREQUENCY: re.compile(
+        r"\d+(\.\d+)?\s?%|\b\d+ (of|in) (the )?\d+\b|\b(prevalen\w*|inciden\w*|"
+        r"frequen\w*|commonly|uncommon)\b",
+        re.IGNORECASE,
+    ),
+    TREATMENT: re.compile(
+        r"\b(treat\w*|therap\w*|first[- ]line|second[- ]line|recommended|dose|doses|mg|"
+        r"glucocorticoid\w*|rituximab|cyclophosphamide|immunosuppress\w*|immunoglobulin|"
+        r"orthos[ie]s|surgery|surgical|decompression|stimulat\w*|duloxetine|pregabalin|"
+        r"gabapentin)\b",
+        re.IGNORECASE,
+    ),
+    DIAGNOSIS: re.compile(
+        r"\b(diagnos\w*|biopsy|nerve conduction|electrodiagnos\w*|electromyograph\w*|emg|"
+        r"imaging|mri|criteria|test\w*|examination|screen\w*)\b",
+        re.IGNORECASE,
+    ),
+    OUTCOMES: re.compile(
+        r"\b(prognos\w*|recover\w*|outcome\w*|remission|relapse\w*|surviv\w*|mortality|"
+        r"died|death)\b",
+        re.IGNORECASE,
+    ),
+}
+PRIOR_WEIGHT = 0.15
+
+
+class SectionClassifier:
+    """Nearest section description, by cosine similarity of normalised embeddings: of the
+    sentence, and of the heading it stood under in its source when that heading says
+    something ("Electrodiagnosis" does; "Findings" does not)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.names = list(SECTION_DESCRIPTIONS)
+        self._vectors = embedder.encode_cached(list(SECTION_DESCRIPTIONS.values()))
+
+    def similarities(
+        self, sentence_vectors: np.ndarray, headings: list[str] | None = None
+    ) -> np.ndarray:
+        sims = sentence_vectors @ self._vectors.T
+        if headings:
+            informative = sorted({h for h in headings if not _UNINFORMATIVE_HEADING.match(h)})
+            if informative:
+                heading_sims = dict(
+                    zip(
+                        informative,
+                        self.embedder.encode_cached(informative) @ self._vectors.T,
+                        strict=True,
+                    )
+                )
+                for i, heading in enumerate(headings):
+                    if heading in heading_sims:
+                        sims[i] = sims[i] + HEADING_WEIGHT * heading_sims[heading]
+        return sims
+
+    def section(self, text: str, similarities: np.ndarray) -> str:
+        if _CAVEAT.search(text):
+            return CAVEATS
+        sims = similarities.copy()
+        for name, pattern in _PRIORS.items():
+            if pattern.search(text):
+                sims[self.names.index(name)] += PRIOR_WEIGHT
+        order = [self.names[i] for i in sims.argsort()[::-1]]
+        if order[0] == FREQUENCY and not _FREQUENCY_SIGNAL.search(text):
+            return order[1]  # "how often" without a number or a frequency word is not that
+        return order[0]

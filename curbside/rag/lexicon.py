@@ -1,0 +1,356 @@
+"""A small clinical lexicon: the entities questions and sources name, with their synonyms.
+
+Each entry has a display name, the terms that name it in text (matched as whole words,
+case-insensitive, accents folded), a kind (condition, finding, treatment, test) and, for
+conditions, a family. Question analysis uses it to find the focus concepts and the facets a
+question enumerates; the answer writer uses it to keep sentences on topic: a sentence about
+"foot drop after stroke" names a condition of another family than "foot drop in lupus".
+
+Extend it for the domains you ingest; unknown phrases still work as plain words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from curbside.rag.text import normalize
+
+__all__ = ["ENTITIES", "Entity", "entities_in", "find_entity", "term_pattern"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    terms: tuple[str, ...]
+    kind: str  # condition | finding | treatment | test
+    family: str = ""  # conditions of one family are one population ("connective tissue")
+    members: tuple[str, ...] = ()  # names of narrower entities (a group such as CTD)
+
+
+def _e(name: str, kind: str, family: str, *terms: str, members: tuple[str, ...] = ()) -> Entity:
+    return Entity(name, (name.lower(), *terms), kind, family, members)
+
+
+CTD = "connective tissue"
+VASC = "vasculitis"
+SPINE = "spine"
+ENTITIES: tuple[Entity, ...] = (
+    # ---- connective tissue diseases and their group --------------------------------------
+    _e(
+        "connective tissue disease",
+        "condition",
+        CTD,
+        "connective tissue diseases",
+        "connective-tissue disease",
+        "connective-tissue diseases",
+        "ctd",
+        "ctds",
+        "systemic autoimmune rheumatic disease",
+        "rheumatic diseases",
+        "rheumatic disease",
+        "collagen vascular disease",
+        members=(
+            "systemic lupus erythematosus",
+            "systemic sclerosis",
+            "mixed connective tissue disease",
+            "Sjogren's syndrome",
+            "polymyositis",
+            "dermatomyositis",
+            "inflammatory myopathy",
+            "rheumatoid arthritis",
+        ),
+    ),
+    _e("systemic lupus erythematosus", "condition", CTD, "sle", "lupus", "npsle"),
+    _e("systemic sclerosis", "condition", CTD, "ssc", "scleroderma"),
+    _e(
+        "mixed connective tissue disease",
+        "condition",
+        CTD,
+        "mctd",
+        "mixed connective-tissue disease",
+    ),
+    _e(
+        "Sjogren's syndrome",
+        "condition",
+        CTD,
+        "sjogren",
+        "sjogrens",
+        "sjogren syndrome",
+        "sjogren's disease",
+        "primary sjogren's syndrome",
+        "pss",
+    ),
+    _e("polymyositis", "condition", CTD, "pm"),
+    _e("dermatomyositis", "condition", CTD, "dm"),
+    _e(
+        "inflammatory myopathy",
+        "condition",
+        CTD,
+        "inflammatory myopathies",
+        "idiopathic inflammatory myopathy",
+        "idiopathic inflammatory myopathies",
+        "myositis",
+        "iim",
+        "antisynthetase syndrome",
+        members=("polymyositis", "dermatomyositis"),
+    ),
+    _e("rheumatoid arthritis", "condition", CTD, "ra", "rheumatoid"),
+    # ---- vasculitis ------------------------------------------------------------------------
+    _e(
+        "vasculitis",
+        "condition",
+        VASC,
+        "vasculitides",
+        "vasculitic",
+        "systemic vasculitis",
+        "rheumatoid vasculitis",
+        members=(
+            "ANCA-associated vasculitis",
+            "polyarteritis nodosa",
+            "granulomatosis with polyangiitis",
+            "microscopic polyangiitis",
+            "eosinophilic granulomatosis with polyangiitis",
+        ),
+    ),
+    _e("ANCA-associated vasculitis", "condition", VASC, "aav", "anca vasculitis", "anca"),
+    _e("polyarteritis nodosa", "condition", VASC, "pan"),
+    _e("granulomatosis with polyangiitis", "condition", VASC, "gpa", "wegener's granulomatosis"),
+    _e("microscopic polyangiitis", "condition", VASC, "mpa"),
+    _e(
+        "eosinophilic granulomatosis with polyangiitis",
+        "condition",
+        VASC,
+        "egpa",
+        "churg-strauss syndrome",
+    ),
+    _e(
+        "nonsystemic vasculitic neuropathy",
+        "condition",
+        VASC,
+        "non-systemic vasculitic neuropathy",
+        "nsvn",
+    ),
+    # ---- other populations ----------------------------------------------------------------
+    _e("stroke", "condition", "central", "hemiparesis", "cerebrovascular", "hemiplegia"),
+    _e("multiple sclerosis", "condition", "central", "ms"),
+    _e("cerebral palsy", "condition", "central"),
+    _e(
+        "diabetes",
+        "condition",
+        "diabetes",
+        "diabetic",
+        "diabetes mellitus",
+        "diabetic neuropathy",
+        "diabetic foot",
+    ),
+    _e(
+        "chemotherapy-induced peripheral neuropathy",
+        "condition",
+        "cancer",
+        "cipn",
+        "chemotherapy",
+        "chemotherapy-induced",
+        "cancer",
+        "oxaliplatin",
+        "paclitaxel",
+        "taxane",
+    ),
+    _e(
+        "lumbar radiculopathy",
+        "condition",
+        SPINE,
+        "l5 radiculopathy",
+        "radiculopathy",
+        "sciatica",
+        "lumbar disc herniation",
+        "disc herniation",
+        "herniated disc",
+        "lumbar disc",
+    ),
+    _e("low back pain", "condition", SPINE),
+    _e(
+        "Charcot-Marie-Tooth disease",
+        "condition",
+        "hereditary",
+        "charcot-marie-tooth",
+        "cmt",
+        "hereditary neuropathy",
+    ),
+    _e(
+        "chronic inflammatory demyelinating polyneuropathy",
+        "condition",
+        "immune neuropathy",
+        "cidp",
+    ),
+    _e("multifocal motor neuropathy", "condition", "immune neuropathy", "mmn"),
+    _e("Guillain-Barre syndrome", "condition", "immune neuropathy", "guillain-barre", "gbs"),
+    _e(
+        "knee surgery or trauma",
+        "condition",
+        "trauma",
+        "knee dislocation",
+        "knee arthroplasty",
+        "fracture",
+        "trauma",
+    ),
+    # ---- findings ---------------------------------------------------------------------------
+    _e(
+        "foot drop",
+        "finding",
+        "",
+        "drop foot",
+        "footdrop",
+        "dorsiflexion weakness",
+        "weakness of ankle dorsiflexion",
+        "ankle dorsiflexion",
+        "dorsiflexor",
+        "dorsiflexors",
+        "steppage gait",
+    ),
+    _e(
+        "peroneal neuropathy",
+        "finding",
+        "",
+        "peroneal nerve",
+        "peroneal neuropathies",
+        "peroneal mononeuropathy",
+        "peroneal palsy",
+        "fibular nerve",
+        "fibular neuropathy",
+        "common peroneal",
+        "fibular head",
+    ),
+    _e(
+        "peripheral neuropathy",
+        "finding",
+        "",
+        "neuropathy",
+        "neuropathies",
+        "polyneuropathy",
+        "polyneuropathies",
+        "peripheral nervous system",
+        "peripheral nerve involvement",
+        "sensory neuronopathy",
+        "neuronopathy",
+        "axonal neuropathy",
+        "nerve involvement",
+    ),
+    _e(
+        "mononeuritis multiplex",
+        "finding",
+        "",
+        "mononeuropathy multiplex",
+        "multiple mononeuropathy",
+        "mononeuropathy",
+        "mononeuropathies",
+        "vasculitic neuropathy",
+    ),
+    _e("small fibre neuropathy", "finding", "", "small fiber neuropathy", "small-fibre"),
+    _e("trigeminal neuropathy", "finding", "", "trigeminal sensory neuropathy", "trigeminal"),
+    _e("carpal tunnel syndrome", "finding", "", "carpal tunnel", "median nerve entrapment"),
+    _e("neuropathic pain", "finding", "", "painful neuropathy", "painful diabetic neuropathy"),
+    # ---- treatments and tests ---------------------------------------------------------------
+    _e(
+        "ankle-foot orthosis",
+        "treatment",
+        "",
+        "ankle-foot orthoses",
+        "ankle foot orthosis",
+        "afo",
+        "afos",
+        "orthosis",
+        "orthoses",
+        "brace",
+    ),
+    _e(
+        "functional electrical stimulation",
+        "treatment",
+        "",
+        "fes",
+        "peroneal nerve stimulation",
+        "electrical stimulation",
+        "stimulator",
+    ),
+    _e("rituximab", "treatment", ""),
+    _e("cyclophosphamide", "treatment", ""),
+    _e(
+        "glucocorticoids",
+        "treatment",
+        "",
+        "glucocorticoid",
+        "corticosteroid",
+        "corticosteroids",
+        "steroids",
+        "prednisone",
+        "prednisolone",
+        "methylprednisolone",
+    ),
+    _e("intravenous immunoglobulin", "treatment", "", "ivig", "immunoglobulin"),
+    _e("duloxetine", "treatment", ""),
+    _e("pregabalin", "treatment", ""),
+    _e("gabapentin", "treatment", ""),
+    _e("amitriptyline", "treatment", "", "tricyclic", "tricyclic antidepressants"),
+    _e("surgical decompression", "treatment", "", "decompression", "neurolysis"),
+    _e("nerve biopsy", "test", "", "sural nerve biopsy", "biopsy"),
+    _e(
+        "nerve conduction studies",
+        "test",
+        "",
+        "nerve conduction",
+        "electrodiagnostic",
+        "electrodiagnosis",
+        "electromyography",
+        "emg",
+    ),
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """Whole-word, case-insensitive; hyphens and spaces interchangeable; a plural s allowed."""
+    words = [re.escape(w) for w in re.split(r"[\s-]+", normalize(term).lower()) if w]
+    body = r"[\s-]+".join(words).replace("'", "'?")  # "Sjogren's" and "Sjogrens"
+    return re.compile(rf"(?<![\w-]){body}(s|es)?(?![\w-])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _by_name() -> dict[str, Entity]:
+    return {e.name.lower(): e for e in ENTITIES}
+
+
+def find_entity(name: str) -> Entity | None:
+    return _by_name().get(name.lower())
+
+
+def _short_upper_ok(term: str, matched: str) -> bool:
+    """Two- and three-letter abbreviations ("RA", "PM", "MS") only count in capitals."""
+    if len(term) > 3 or not term.isalpha():
+        return True
+    return matched.rstrip("s").isupper()
+
+
+def entities_in(text: str) -> list[Entity]:
+    """Entities named in the text, in order of first mention.
+
+    The longest term wins a stretch of text: "vasculitic neuropathy" is one finding, not also
+    "vasculitis" and "neuropathy"; "painful diabetic neuropathy" is not also "diabetes".
+    """
+    folded = normalize(text).replace("\u2019", "'")
+    matches: list[tuple[int, int, Entity]] = []
+    for entity in ENTITIES:
+        for term in entity.terms:
+            for match in term_pattern(term).finditer(folded):
+                if _short_upper_ok(term, folded[match.start() : match.end()]):
+                    matches.append((match.start(), match.end(), entity))
+    matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+    taken: list[tuple[int, int]] = []
+    kept: list[tuple[int, Entity]] = []
+    for start, end, entity in matches:
+        if any(start < b and a < end for a, b in taken):
+            continue
+        taken.append((start, end))
+        kept.append((start, entity))
+    kept.sort(key=lambda k: k[0])
+    return list(dict.fromkeys(e for _, e in kept))

@@ -1,0 +1,304 @@
+"""Question analysis: what kind of question, about what, in whom, and which entities it lists.
+
+One typed `QuestionAnalysis` per (standalone) question, computed once and read by retrieval
+(a sub-query per facet), the answer writer (what counts as on topic, which sections, the
+opening line), follow-up condensation and the title. Deterministic: rules over the clinical
+lexicon and the thesaurus; no model is needed.
+
+    "Can foot drop occur in patients with connective-tissue diseases such as SLE, systemic
+     sclerosis, MCTD, Sjogren's syndrome, polymyositis, or dermatomyositis?"
+    -> type yes_no; focus [foot drop]; population [connective tissue disease];
+       facets [SLE, systemic sclerosis, MCTD, Sjogren's syndrome, polymyositis,
+       dermatomyositis]; title "Foot drop in connective-tissue diseases"
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from curbside.rag.expansion import THESAURUS
+from curbside.rag.lexicon import Entity, entities_in, find_entity, term_pattern
+from curbside.rag.text import content_words, normalize
+
+__all__ = ["Concept", "QuestionAnalysis", "QuestionType", "analyze_question", "mentions"]
+
+QuestionType = Literal[
+    "yes_no", "definition", "frequency", "diagnosis", "management", "comparison", "dose", "other"
+]
+
+
+class Concept(BaseModel):
+    """Something the question is about, with the terms that name it in sources."""
+
+    name: str = Field(description="As the question words it (e.g. 'connective-tissue diseases').")
+    terms: list[str] = Field(description="Lower-case terms that count as naming it.")
+    kind: str = Field("", description="condition | finding | treatment | test | phrase")
+    family: str = Field("", description="Population family of a condition.")
+    direct_terms: int = Field(
+        0, description="How many of `terms` name the concept itself (the rest are related)."
+    )
+
+
+class QuestionAnalysis(BaseModel):
+    question: str
+    type: QuestionType = "other"
+    focus: list[Concept] = Field(default_factory=list, description="What is asked about.")
+    populations: list[Concept] = Field(
+        default_factory=list, description="In whom: conditions or settings the question names."
+    )
+    facets: list[Concept] = Field(
+        default_factory=list, description="Entities the question enumerates or compares."
+    )
+    constraints: list[str] = Field(
+        default_factory=list, description="Setting phrases such as 'after stroke'."
+    )
+    title: str = ""
+
+    def topic_concepts(self) -> list[Concept]:
+        """Every concept whose mention makes a sentence on topic."""
+        return [*self.focus, *self.facets, *self.populations]
+
+    def families(self) -> set[str]:
+        return {c.family for c in [*self.populations, *self.facets, *self.focus] if c.family}
+
+    @property
+    def subject(self) -> str:
+        """The question's subject as a noun phrase: "foot drop in rheumatoid arthritis",
+        "ankle-foot orthosis for foot drop after stroke"."""
+        treatments = [c.name for c in self.focus if c.kind in ("treatment", "test")]
+        others = [c.name for c in self.focus if c.kind not in ("treatment", "test")]
+        focus = " and ".join(others[:2])
+        if treatments:
+            focus = f"{' and '.join(treatments[:2])}" + (f" for {focus}" if focus else "")
+        settings = []
+        for population in self.populations[:2]:
+            phrase = next(
+                (c for c in self.constraints if population.name.lower() in c.lower()), None
+            )
+            settings.append(phrase or f"in {population.name}")
+        where = " and ".join(settings).replace(" and in ", " and ")
+        if focus and where:
+            return f"{focus} {where}"
+        if where:
+            return where.removeprefix("in ")
+        return focus or " and ".join(c.name for c in self.facets[:3])
+
+
+_TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
+    (
+        "frequency",
+        re.compile(
+            r"\b(how (often|common|frequent|many)|prevalen\w*|incidence|"
+            r"frequen\w*|proportion|percentage|rate of)\b",
+            re.I,
+        ),
+    ),
+    ("dose", re.compile(r"\b(dose|doses|dosing|dosage|how much|mg|titrat\w*)\b", re.I)),
+    (
+        "comparison",
+        re.compile(
+            r"\b(compare\w*|comparison|versus|vs\.?|difference between|"
+            r"better than|or .{3,40}\bbetter\b|which is better)\b",
+            re.I,
+        ),
+    ),
+    (
+        "management",
+        re.compile(
+            r"\b(treat\w*|manag\w*|therap\w*|first[- ]line|second[- ]line|"
+            r"recommend\w*|surgery|rehabilitat\w*|drugs?|medication\w*|"
+            r"orthos[ie]s|prevent\w*)\b",
+            re.I,
+        ),
+    ),
+    (
+        "diagnosis",
+        re.compile(
+            r"\b(diagnos\w*|work-?up|evaluat\w*|investigat\w*|tests?|testing|"
+            r"biopsy|electrodiagnos\w*|nerve conduction|imaging|criteria|"
+            r"classif\w*|distinguish|differentiat\w*|locali[sz]\w*|"
+            r"which nerves?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "definition",
+        re.compile(r"^\s*(what (is|are)|define|definition of|what does .* mean)\b", re.I),
+    ),
+]
+_YES_NO = re.compile(r"^\s*(can|could|does|do|is|are|should|will|was|were|has|have|may)\b", re.I)
+_CONSTRAINT = re.compile(
+    r"\b((after|following|during|post)[\s-]+[a-z][\w'-]*(\s+[a-z][\w'-]*){0,2}|"
+    r"in (children|adults|the elderly|older adults|pregnan\w+|women|men|infants)|"
+    r"(pediatric|paediatric|elderly|pregnant))\b",
+    re.I,
+)
+_LIST_INTRO = re.compile(
+    r"\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|"
+    r"in|with|for|of)\s+(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+)",
+    re.I,
+)
+_ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|versus|vs\.?)\s+", re.I)
+_ITEM_LEAD = re.compile(r"^(the|a|an|patients with|people with|those with|in|with)\s+", re.I)
+
+
+def mentions(text: str, concept: Concept) -> bool:
+    """Does the text name the concept (any of its terms, whole words)?"""
+    folded = normalize(text).replace("\u2019", "'")
+    return any(term_pattern(t).search(folded) for t in concept.terms)
+
+
+def _concept(entity: Entity, wording: str | None = None) -> Concept:
+    terms = [t.lower() for t in entity.terms]
+    for member in entity.members:  # a group is named by its members too
+        found = find_entity(member)
+        terms += [t.lower() for t in found.terms] if found else [member.lower()]
+    related = THESAURUS.get(entity.name.lower(), ())
+    if entity.kind == "finding":  # "foot drop" is written as peroneal neuropathy, L5 ...
+        terms += [t.lower() for t in related]
+    return Concept(
+        name=wording or entity.name,
+        terms=list(dict.fromkeys(terms)),
+        kind=entity.kind,
+        family=entity.family,
+        direct_terms=len(set(entity.terms)),
+    )
+
+
+def _wording(question: str, entity: Entity) -> str:
+    """The entity as the question words it ("connective-tissue diseases", "RA")."""
+    folded = normalize(question).replace("\u2019", "'")
+    for term in sorted(entity.terms, key=len, reverse=True):
+        match = term_pattern(term).search(folded)
+        if match:
+            text = match.group(0)
+            return text if len(text) > 3 or text.isupper() else entity.name
+    return entity.name
+
+
+_INTRO_WORD = re.compile(
+    r".*\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|in|with|"
+    r"for|of)\s+",
+    re.I,
+)
+
+
+def _syntactic_items(question: str) -> list[str]:
+    """Items of an explicit list ("such as A, B, or C"; "compare A and B")."""
+    best: list[str] = []
+    for match in _LIST_INTRO.finditer(question):
+        items = _ITEM_SPLIT.split(match["items"])
+        # "patients with CTDs such as SLE" -> "SLE": the list starts at the last introducer.
+        items[0] = _INTRO_WORD.sub("", items[0])
+        items = [_ITEM_LEAD.sub("", i).strip(" .") for i in items]
+        items = [i for i in items if i and len(i.split()) <= 6]
+        if len(items) >= 2 and len(items) > len(best):
+            best = items
+    return best
+
+
+def _question_type(question: str) -> QuestionType:
+    for qtype, pattern in _TYPE_RULES[:3]:  # frequency, dose, comparison win outright
+        if pattern.search(question):
+            return qtype
+    if _YES_NO.match(question):
+        return "yes_no"
+    for qtype, pattern in _TYPE_RULES[3:]:
+        if pattern.search(question):
+            return qtype
+    return "other"
+
+
+def analyze_question(question: str) -> QuestionAnalysis:
+    question = " ".join(question.split())
+    entities = entities_in(question)
+    listed = _syntactic_items(question)
+    facet_entities: list[Entity] = []
+    raw_facets: list[str] = []
+    for item in listed:
+        named = entities_in(item)
+        if named:
+            facet_entities.append(named[0])
+        elif content_words(item):
+            raw_facets.append(item)
+    if len(facet_entities) + len(raw_facets) < 2:
+        facet_entities, raw_facets = [], []
+        # Two or more conditions (or treatments) named side by side are facets too.
+        for kind in ("condition", "treatment"):
+            same = [e for e in entities if e.kind == kind and not e.members]
+            if len(same) >= 2:
+                facet_entities = same
+                break
+    facet_names = {e.name for e in facet_entities}
+
+    focus: list[Concept] = []
+    populations: list[Concept] = []
+    for entity in entities:
+        if entity.name in facet_names:
+            continue
+        concept = _concept(entity, _wording(question, entity))
+        if entity.kind == "condition":
+            populations.append(concept)
+        else:
+            focus.append(concept)
+    facets = [_concept(e, _wording(question, e)) for e in facet_entities]
+    facets += [Concept(name=r, terms=[r.lower()], kind="phrase") for r in raw_facets]
+    if not focus and not populations and not facets:
+        words = content_words(question)
+        if words:
+            focus.append(Concept(name=_plain_topic(question), terms=words, kind="phrase"))
+    analysis = QuestionAnalysis(
+        question=question,
+        type=_question_type(question),
+        focus=focus,
+        populations=populations,
+        facets=facets,
+        constraints=[m.group(0) for m in _CONSTRAINT.finditer(question)],
+    )
+    analysis.title = make_title(analysis)
+    return analysis
+
+
+def _plain_topic(question: str) -> str:
+    from curbside.rag.condense import topic_of
+
+    return topic_of(question)
+
+
+_TITLE_ASPECT = {
+    "management": "Treatment of {}",
+    "diagnosis": "Diagnosis and work-up of {}",
+    "frequency": "How often: {}",
+    "dose": "Dosing: {}",
+}
+
+
+def make_title(analysis: QuestionAnalysis) -> str:
+    """A short noun phrase for the answer's title, built from the analysis, never cut from
+    the question's words by position (which once gave "Should the-up of ... include")."""
+    subject = analysis.subject
+    if analysis.type == "comparison" and len(analysis.facets) >= 2:
+        names = [f.name for f in analysis.facets[:3]]
+        rest = analysis.subject if analysis.focus or analysis.populations else ""
+        title = " versus ".join(names) + (f" for {rest}" if rest and rest not in names else "")
+    elif analysis.facets and analysis.type in ("yes_no", "frequency", "other"):
+        group = analysis.populations[0].name if analysis.populations else ""
+        focus = " and ".join(c.name for c in analysis.focus[:2])
+        where = group or ", ".join(f.name for f in analysis.facets[:3])
+        title = f"{focus} in {where}" if focus else where
+    else:
+        title = _TITLE_ASPECT.get(analysis.type, "{}").format(subject) if subject else ""
+    if analysis.constraints and title:
+        extra = analysis.constraints[0]
+        if extra.lower() not in title.lower() and not any(
+            p.name.lower() in extra.lower() for p in analysis.populations
+        ):
+            title = f"{title} {extra}"
+    title = " ".join(title.split()).strip(" ,;:")
+    if not title:
+        title = _plain_topic(analysis.question)
+    title = re.sub(r"[\[\]]", "", title)[:100].strip()
+    return title[:1].upper() + title[1:] if not title[:2].isupper() else title

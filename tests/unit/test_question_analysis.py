@@ -1,0 +1,137 @@
+"""Question analysis, titles and follow-up rewrites (issue 9), as pure rules over the
+lexicon: no model, no index.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.rag.condense import rule_based_standalone
+from curbside.rag.lexicon import entities_in
+from curbside.rag.models import Turn
+from curbside.rag.question import analyze_question, mentions
+
+DESIGN = (
+    "Can foot drop occur in patients with connective-tissue diseases such as systemic lupus "
+    "erythematosus, systemic sclerosis, mixed connective-tissue disease, Sjögren’s syndrome, "
+    "polymyositis, or dermatomyositis?"
+)
+
+
+def test_design_question_has_focus_population_and_six_facets() -> None:
+    analysis = analyze_question(DESIGN)
+    assert analysis.type == "yes_no"
+    assert [c.name for c in analysis.focus] == ["foot drop"]
+    assert [c.name for c in analysis.populations] == ["connective-tissue diseases"]
+    assert [f.name for f in analysis.facets] == [
+        "systemic lupus erythematosus",
+        "systemic sclerosis",
+        "mixed connective-tissue disease",
+        "Sjogren's syndrome",
+        "polymyositis",
+        "dermatomyositis",
+    ]
+    assert analysis.title == "Foot drop in connective-tissue diseases"
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("How is foot drop in rheumatoid arthritis treated?", "management"),
+        ("What should the work-up of suspected vasculitic neuropathy include?", "diagnosis"),
+        ("How often does neuropathy occur in SLE and Sjogren's syndrome?", "frequency"),
+        ("What is the dose of duloxetine for painful diabetic neuropathy?", "dose"),
+        ("Compare rituximab and cyclophosphamide in ANCA-associated vasculitis.", "comparison"),
+        ("What is mononeuritis multiplex?", "definition"),
+        ("Can foot drop occur in lupus?", "yes_no"),
+    ],
+)
+def test_question_types(question: str, qtype: str) -> None:
+    assert analyze_question(question).type == qtype
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        (
+            "What should the work-up of suspected vasculitic neuropathy include?",
+            "Diagnosis and work-up of vasculitic neuropathy",
+        ),
+        (
+            "How is foot drop in rheumatoid arthritis treated?",
+            "Treatment of foot drop in rheumatoid arthritis",
+        ),
+        (
+            "Should an ankle-foot orthosis be used for foot drop after stroke?",
+            "Ankle-foot orthosis for foot drop after stroke",
+        ),
+        (
+            "Compare rituximab and cyclophosphamide for remission induction in "
+            "ANCA-associated vasculitis.",
+            "Rituximab versus cyclophosphamide for ANCA-associated vasculitis",
+        ),
+        ("Can foot drop occur in lupus [1]?", "Foot drop in lupus"),
+    ],
+)
+def test_titles_are_noun_phrases_not_cut_questions(question: str, title: str) -> None:
+    assert analyze_question(question).title == title
+
+
+def test_longest_term_wins_and_short_abbreviations_need_capitals() -> None:
+    names = [e.name for e in entities_in("painful diabetic neuropathy and vasculitic neuropathy")]
+    assert names == ["neuropathic pain", "mononeuritis multiplex"]
+    assert [e.name for e in entities_in("foot drop in RA")] == ["foot drop", "rheumatoid arthritis"]
+    assert [e.name for e in entities_in("a pan of ra")] == []
+
+
+def test_group_concepts_are_named_by_their_members() -> None:
+    analysis = analyze_question("Can foot drop occur in connective tissue diseases?")
+    group = analysis.populations[0]
+    assert mentions("Peripheral neuropathy occurs in SLE.", group)
+    assert mentions("In scleroderma, nerves are rarely involved.", group)
+    assert not mentions("Foot drop after stroke is common.", group)
+
+
+# ---- follow-ups keep topic and aspect ------------------------------------------------------
+def test_three_turn_chain_keeps_topic_and_aspect() -> None:
+    second = rule_based_standalone("What about in rheumatoid arthritis?", [Turn(question=DESIGN)])
+    assert second == "Can foot drop occur in rheumatoid arthritis?"
+    third = rule_based_standalone(
+        "How is it treated?", [Turn(question=DESIGN), Turn(question=second)]
+    )
+    assert third == "How is foot drop in rheumatoid arthritis treated?"
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "previous", "expected"),
+    [
+        (
+            "and the treatment?",
+            "Can foot drop occur in SLE?",
+            "What is the treatment of foot drop in SLE?",
+        ),
+        (
+            "what about Sjogren's?",
+            "Can foot drop occur in SLE?",
+            "Can foot drop occur in Sjogren's?",
+        ),
+        (
+            "Is maintenance therapy needed afterwards?",
+            "How should severe granulomatosis with polyangiitis be treated?",
+            "granulomatosis with polyangiitis",
+        ),
+        (
+            "What do guidelines recommend for treatment?",
+            "What are the common causes of foot drop?",
+            "foot drop",
+        ),
+    ],
+)
+def test_follow_ups_carry_the_earlier_topic(follow_up: str, previous: str, expected: str) -> None:
+    assert expected in rule_based_standalone(follow_up, [Turn(question=previous)])
+
+
+def test_a_new_specific_question_is_left_alone() -> None:
+    history = [Turn(question="Can foot drop occur in SLE?")]
+    question = "What is the dose of duloxetine for painful diabetic neuropathy?"
+    assert rule_based_standalone(question, history) == question
