@@ -117,6 +117,9 @@ def ensure_llama_cpp() -> None:
                 "pip",
                 "wheel",
                 "--no-deps",
+                # pip's own wheel cache is keyed by the sdist, not by CMAKE_ARGS: without
+                # this a wheel built with other flags (e.g. native AMX) comes back.
+                "--no-cache-dir",
                 "-w",
                 str(house),
                 f"llama-cpp-python=={LLAMA_CPP_VERSION}",
