@@ -203,6 +203,12 @@ def test_cli_refuses_empty_questions_and_unknown_backends_without_traceback(
         assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_cli_reads_the_login_from_a_file_and_says_when_it_cannot(tmp_path: Path) -> None:
+    missing = _cli(tmp_path / "data", "chat", "--auth-file", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "cannot read --auth-file" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
 def test_cli_prints_markup_backslashes_and_odd_titles_as_text(
     corpus_index_copy: Any, ingest: Callable[..., Any], tmp_path: Path
 ) -> None:

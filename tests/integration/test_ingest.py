@@ -438,6 +438,7 @@ def test_cli_ingest_exit_codes_and_summary(tmp_path: Path) -> None:
     }
     assert int(row["chunks"]) > 0
     assert "Traceback" not in failed.stderr
+    assert "DEBUG" not in failed.stderr + failed.stdout  # bm25s logs at DEBUG on its own
 
     (folder / "empty.md").unlink()
     ok = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)

@@ -186,3 +186,25 @@ def test_a_huge_history_question_is_condensed_quickly() -> None:
     # behaviour, not a benchmark: the old quadratic pattern took ~15 s on 32k characters
     assert time.perf_counter() - started < 5
     assert len(rewritten) <= MAX_STANDALONE_CHARS
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["红斑狼疮会引起足下垂吗？", "هل يسبب الذئبة تدلي القدم؟", "Может ли волчанка вызвать?"],
+)
+def test_questions_in_any_script_are_accepted(question: str) -> None:
+    from curbside.rag.engine import AnswerEngine
+    from curbside.settings import Settings
+
+    engine = AnswerEngine(Settings(), retriever=None, scorer=None, embedder=None)  # type: ignore[arg-type]
+    assert engine.validate(question) == question
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!?", "🙂🙂", "[/]"])
+def test_questions_of_symbols_only_are_refused(question: str) -> None:
+    from curbside.rag.engine import AnswerEngine, QuestionRejected
+    from curbside.settings import Settings
+
+    engine = AnswerEngine(Settings(), retriever=None, scorer=None, embedder=None)  # type: ignore[arg-type]
+    with pytest.raises(QuestionRejected):
+        engine.validate(question)
