@@ -166,7 +166,7 @@ def test_kill_9_during_ingest_then_rerun_equals_clean_run(
     manifest = _manifest_path(settings)
     if manifest.exists():  # whatever the moment, the manifest is whole JSON
         json.loads(manifest.read_text())
-    if point != "embedding":  # writes had begun: answers must say the index is incomplete
+    if read_store(settings):  # chunks were written: answers must say the index is incomplete
         from curbside.rag.index_state import ingest_state
 
         assert ingest_state(settings.index_dir) == "interrupted"

@@ -114,7 +114,8 @@ def slugify(text: str) -> str:
 MAX_ID_CHARS = 200
 MAX_TITLE_CHARS = 500
 MIN_YEAR, MAX_YEAR = 1800, 2100
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+# Any printable text without line breaks or tabs; "::" separates source and chunk in chunk ids.
+_ID = re.compile(r"^(?!.*::)[^\x00-\x1f\x7f]+$")
 
 
 def make_meta(fields: dict[str, Any], where: str) -> SourceMeta:
@@ -128,8 +129,8 @@ def make_meta(fields: dict[str, Any], where: str) -> SourceMeta:
     source_id = str(fields["id"]).strip()
     if len(source_id) > MAX_ID_CHARS or not _ID.match(source_id):
         raise LoadError(
-            f"id must be 1-{MAX_ID_CHARS} characters of letters, digits and . _ - : / "
-            f"(no spaces or line breaks), not {source_id[:60]!r}"
+            f"id must be 1-{MAX_ID_CHARS} characters without line breaks, tabs or '::', "
+            f"not {source_id[:60]!r}"
         )
     kind = str(fields["kind"]).strip().lower()
     if kind not in ("guideline", "research"):
