@@ -53,7 +53,7 @@ _INTERVENTION = re.compile(
     r"\b(orthos[ie]s|therapy|treatment|drug|surgery|stimulation|dose|screening|test|criteria)\b",
     re.IGNORECASE,
 )
-UNKNOWN_NAME_SIMILARITY = 0.5  # below this best dense similarity an unknown name decides
+UNKNOWN_NAME_SIMILARITY = 0.6  # below this best dense similarity an unknown name decides
 PATIENT_NOTE = "Please discuss what this means for you with your doctor."
 
 
