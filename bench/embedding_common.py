@@ -56,7 +56,7 @@ def bert_optimized(fp32: Path) -> Path:
     return target
 
 
-def onnx_variants(names: Sequence[str], batch_size: int = 64) -> dict[str, Encode]:
+def onnx_variants(names: Sequence[str], batch_size: int = 16) -> dict[str, Encode]:
     """Encoders on the cached export, by name (see VARIANTS)."""
     from curbside.rag.model_files import default_cache_dir, packaged_model_dir
     from curbside.rag.onnx_encoder import OnnxEncoder, ensure_onnx_model
@@ -103,7 +103,7 @@ def _in_input_order(encoder: Any, size: int) -> Encode:
     return encode
 
 
-#: name -> OnnxEncoder options. "onnx" is the product default.
+#: name -> OnnxEncoder options; "onnx" is the product default (batch 16, as in settings).
 VARIANTS: dict[str, dict[str, Any]] = {
     "onnx": {},
     "onnx input-order batches": {"unsorted": True},
@@ -112,7 +112,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "onnx graph opt basic": {"optimization": "basic"},
     "onnx graph opt off": {"optimization": "disable"},
     "onnx offline BERT optimiser": {"file": "bert"},
-    "onnx batch 16": {"batch": 16},
-    "onnx batch 128": {"batch": 128},
+    "onnx batch 8": {"batch": 8},
+    "onnx batch 32": {"batch": 32},
+    "onnx batch 64": {"batch": 64},
     "onnx int8": {"file": "int8"},
 }

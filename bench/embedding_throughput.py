@@ -4,12 +4,12 @@
         [--variants "onnx,onnx int8"]
 
 Texts: chunks of the bundled corpus, made as the Ingestor makes them. Every variant encodes
-the same texts in each repeat, in the same order of variants, repeats interleaved, so a
-change of machine load hits all of them; the table gives chunks/s (median), the ratio to
-PyTorch in the same run, CPU seconds of the process per 100 chunks (all threads; steadier
-than wall time on a shared machine) and the smallest cosine to the PyTorch vectors. With
---ingest N it also times N full `Ingestor.run`s of the bundled corpus per backend (torch,
-onnx) into fresh embedded stores.
+the same texts in each repeat, repeats interleaved and the order of variants rotated
+between repeats, so a change of machine load hits all of them. The table gives chunks/s
+(median), the ratio to PyTorch in the same run, CPU seconds of the process per 100 chunks
+(all threads; steadier than wall time on a shared machine) and the smallest cosine to the
+PyTorch vectors. With --ingest N it also times N full `Ingestor.run`s of the bundled corpus
+per backend (torch, onnx) into fresh embedded stores.
 """
 
 from __future__ import annotations
@@ -29,19 +29,27 @@ if TYPE_CHECKING:
 
 
 def time_ingests(torch_embedder: Embedder, runs: int) -> dict[str, list[float]]:
-    """chunks/s of full ingests of the bundled corpus into fresh stores, torch and onnx."""
+    """chunks/s of full ingests of the bundled corpus into fresh stores: PyTorch as before
+    (batch 64), and both backends with the settings' defaults."""
     from curbside.ingest.pipeline import Ingestor
     from curbside.rag.embedding import Embedder
     from curbside.rag.factory import make_store
     from curbside.settings import Settings
 
     work = Path(tempfile.mkdtemp(prefix="bench-emb-", dir=CACHE if CACHE.exists() else None))
-    backends = {"torch": torch_embedder, "onnx": Embedder(backend="onnx")}
+    defaults = Settings().embedding
+    backends = {
+        "torch, batch 64 (before)": torch_embedder,
+        f"torch, default batch {defaults.batch_size}": Embedder.from_settings(
+            defaults.model_copy(update={"backend": "torch"})
+        ),
+        f"onnx (default), batch {defaults.batch_size}": Embedder.from_settings(defaults),
+    }
     rates: dict[str, list[float]] = {b: [] for b in backends}
     try:
         for repeat in range(runs):
-            for backend, embedder in backends.items():
-                settings = Settings(data_dir=work / f"{backend}-{repeat}")
+            for number, (backend, embedder) in enumerate(backends.items()):
+                settings = Settings(data_dir=work / f"{number}-{repeat}")
                 start = time.perf_counter()
                 report = Ingestor(settings, make_store(settings), embedder).run([REPO / "corpus"])
                 assert report.ok, report.failures
@@ -65,7 +73,7 @@ def main() -> None:
     from curbside.rag.embedding import Embedder
 
     print(f"machine: {machine()}", flush=True)
-    torch_embedder = Embedder(backend="torch")
+    torch_embedder = Embedder(backend="torch", batch_size=64)  # the path before ONNX
     started = time.perf_counter()
     torch_embedder.encode(["warm up"])
     torch_load = time.perf_counter() - started
@@ -75,7 +83,12 @@ def main() -> None:
 
     names = [n.strip() for n in args.variants.split(",") if n.strip()]
     started = time.perf_counter()
-    encoders = {"torch (sentence-transformers)": torch_embedder.encode, **onnx_variants(names)}
+    torch_16 = Embedder(backend="torch", batch_size=16)  # the same loaded model
+    encoders = {
+        "torch batch 64 (before)": torch_embedder.encode,
+        "torch batch 16": torch_16.encode,
+        **onnx_variants(names),
+    }
     print(f"load: torch {torch_load:.1f} s, onnx variants {time.perf_counter() - started:.1f} s")
     for encode in encoders.values():
         encode(texts[:8])  # warm up each session
@@ -84,8 +97,10 @@ def main() -> None:
     rates: dict[str, list[float]] = {name: [] for name in encoders}
     cpu: dict[str, list[float]] = {name: [] for name in encoders}
     min_cos: dict[str, float] = {}
+    order = list(encoders)
     for repeat in range(args.repeats):
-        for name, encode in encoders.items():
+        for name in order[repeat:] + order[:repeat]:  # rotated: no variant always runs last
+            encode = encoders[name]
             start, cpu_start = time.perf_counter(), time.process_time()
             vectors = encode(texts)
             rates[name].append(len(texts) / (time.perf_counter() - start))
@@ -93,7 +108,7 @@ def main() -> None:
             min_cos[name] = float((vectors * reference).sum(axis=1).min())
         print(f"  repeat {repeat + 1} done | {machine()}", flush=True)
 
-    base = p50(rates["torch (sentence-transformers)"])
+    base = p50(rates["torch batch 64 (before)"])
     table(
         f"Encode throughput ({len(texts)} corpus chunks, median of {args.repeats}, interleaved)",
         ["encoder", "chunks/s", "min", "max", "vs torch", "CPU s/100 chunks", "min cos to torch"],
@@ -105,7 +120,7 @@ def main() -> None:
 
     if args.ingest:
         ingest_rates = time_ingests(torch_embedder, args.ingest)
-        ingest_base = p50(ingest_rates["torch"])
+        ingest_base = p50(ingest_rates["torch, batch 64 (before)"])
         table(
             f"Ingestor.run, bundled corpus (load+chunk+embed+upsert+BM25), {args.ingest} run(s)",
             ["backend", "chunks/s", "min", "max", "vs torch"],

@@ -15,11 +15,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = [
+    "cold_start",
+    "embedding_throughput",
     "ingest_throughput",
     "retrieval_latency",
     "ask_latency",
     "server_mode",
     "retrieval_quality",
+    "embedding_quality",
 ]
 
 

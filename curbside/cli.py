@@ -55,10 +55,21 @@ def load_settings(chroma_url: str | None = None, data_dir: Path | None = None) -
         )
         raise typer.Exit(2) from exc
     if chroma_url:
-        settings.store.chroma_url = chroma_url
+        override(settings.store, "chroma_url", chroma_url, "--chroma-url")
     if data_dir:
-        settings.store.data_dir = data_dir
+        override(settings.store, "data_dir", data_dir, "--data-dir")
     return settings
+
+
+def override(group: object, field: str, value: object, option: str) -> None:
+    """Set a settings field from a command-line option, validated like an environment value
+    (settings validate on assignment): a bad value is an error message, not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        setattr(group, field, value)
+    except ValidationError as exc:
+        raise _fail(f"{option}: {exc.errors()[0]['msg']}", 2) from exc
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -394,9 +405,9 @@ def chat(
 
     settings = load_settings(chroma_url, data_dir)
     if host:
-        settings.ui.host = host
+        override(settings.ui, "host", host, "--host")
     if port:
-        settings.ui.port = port
+        override(settings.ui, "port", port, "--port")
     if auth or auth_file:
         from pydantic import SecretStr
 

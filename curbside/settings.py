@@ -73,15 +73,23 @@ class EmbeddingSettings(_Group):
     )
     quantization: Literal["none", "int8"] = Field(
         "none",
-        description="int8: dynamically quantised ONNX weights (onnx backend only). Its vectors "
-        "drift from fp32 (bench/RESULTS.md), so it always gets a collection of its own.",
+        description="int8: dynamically quantised ONNX weights (onnx backend only; experimental). "
+        "Faster, but its vectors drift from fp32 (PubMedQA R@1 -0.010, bench/RESULTS.md), so "
+        "it is not the default and always gets a collection of its own.",
     )
     cache_dir: Path | None = Field(
         None,
         description="Folder for the ONNX export and the model-file hashes; defaults to the "
         "user's cache folder (e.g. ~/.cache/curbside).",
     )
-    batch_size: int = Field(64, ge=1, le=1024, description="Texts per encode call.")
+    batch_size: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        # bench/embedding_throughput.py, 411 corpus chunks, 2 cores: 16 beat 64 on both
+        # backends (onnx 1.27x, torch 1.11x): smaller attention matrices stay in cache.
+        description="Texts per model call (texts of similar length are batched together).",
+    )
     max_threads: int | None = Field(
         None,
         ge=1,

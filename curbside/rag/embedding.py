@@ -79,7 +79,7 @@ class Embedder(Embeddings):
     def __init__(
         self,
         model_path: Path | None = None,
-        batch_size: int = 64,
+        batch_size: int = 16,
         max_threads: int | None = None,
         backend: Backend = "onnx",
         quantization: Quantization = "none",

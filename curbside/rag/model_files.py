@@ -49,11 +49,11 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("curbside", appauthor=False))
 
 
-def _stat_key(files: list[Path]) -> str:
+def _stat_key(model_dir: Path, files: list[Path]) -> str:
     parts = []
     for path in files:
         stat = path.stat()
-        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+        parts.append(f"{path.relative_to(model_dir).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}")
     return "|".join(parts)
 
 
@@ -105,7 +105,7 @@ def model_digest(model_dir: Path, cache_dir: Path | None = None) -> str:
     files = [model_dir / name for name in VECTOR_FILES if (model_dir / name).is_file()]
     if not files:
         raise FileNotFoundError(f"no model files found in {model_dir}")
-    return _digest_cached(model_dir, cache_dir, _stat_key(files))
+    return _digest_cached(model_dir, cache_dir, _stat_key(model_dir, files))
 
 
 def max_seq_length(model_dir: Path, default: int = 256) -> int:

@@ -171,9 +171,11 @@ def export_fp32(model_dir: Path, target: Path, max_threads: int | None = None) -
     def batch_of(texts: Sequence[str]) -> dict[str, np.ndarray]:
         return pad_batch([(e.ids, e.type_ids) for e in tokenizer.encode_batch(list(texts))])
 
-    # Traced on two texts; checked on other batch shapes, with and without padding.
+    # Traced on two texts; checked on other batch shapes, with and without padding, up to
+    # a text cut at max_seq_length beside a one-word one.
     example = batch_of(PARITY_TEXTS[:2])
-    checks = [batch_of(PARITY_TEXTS), batch_of(PARITY_TEXTS[3:4] * 3), batch_of(PARITY_TEXTS[4:])]
+    longest = " ".join(PARITY_TEXTS * 12)
+    checks = [batch_of(PARITY_TEXTS), batch_of(PARITY_TEXTS[3:4] * 3), batch_of([longest, "ok"])]
     tensors = tuple(torch.from_numpy(example[name]) for name in INPUT_NAMES)
     wrapper = _LastHiddenState(bert).eval()
     dynamic = {name: {0: "batch", 1: "sequence"} for name in (*INPUT_NAMES, OUTPUT_NAME)}
@@ -330,7 +332,7 @@ class OnnxEncoder:
         self.session = _session(self.onnx_path, max_threads, optimization, allow_spinning)
         self.input_names = [i.name for i in self.session.get_inputs()]
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
         import numpy as np
 
         encoded = self.tokenizer.encode_batch(list(texts))

@@ -196,6 +196,8 @@ def test_cli_refuses_empty_questions_and_unknown_backends_without_traceback(
 ) -> None:
     empty = _cli(tmp_path / "data", "ask", "")
     assert empty.returncode == 2 and "question is empty" in empty.stderr, empty.stderr
+    port = _cli(tmp_path / "data", "chat", "--port", "70000")
+    assert port.returncode == 2 and "--port" in port.stderr and "Traceback" not in port.stderr
     for command in (["chat", "--backend", "foo"], ["ask", "--backend", "foo", "x?"]):
         result = _cli(tmp_path / "data", *command)
         assert result.returncode == 2, result.stderr
