@@ -79,12 +79,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def set_backend(settings: Settings, backend: str | None) -> None:
     """Apply --backend, refusing unknown names with the list of known ones."""
-    from curbside.settings import BACKENDS
+    from curbside.settings import unknown_backend_message
 
     if not backend:
         return
-    if backend not in BACKENDS:
-        raise _fail(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}", 2)
+    problem = unknown_backend_message(backend)
+    if problem:
+        raise _fail(problem, 2)
     settings.generation.backend = backend  # type: ignore[assignment]
 
 

@@ -219,6 +219,13 @@ Backend = Literal["extractive", "openai", "ollama", "llamacpp"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
+def unknown_backend_message(name: str) -> str | None:
+    """The error for a backend name the table does not hold, else None (CLI and eval)."""
+    if name in BACKENDS:
+        return None
+    return f"unknown backend {name!r}; choose one of: {', '.join(BACKENDS)}"
+
+
 class GenerationSettings(_Group):
     backend: Backend = Field(
         "extractive", description="Who writes the draft; extractive needs no LLM."

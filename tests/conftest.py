@@ -258,6 +258,14 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 # ---- small shared helpers ----------------------------------------------------------------
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for running `python -m curbside` in a subprocess: the developer's
+    CURBSIDE_ variables removed, the index in `data_dir`, a wide terminal for rich tables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CURBSIDE_")}
+    env.update(CURBSIDE_DATA_DIR=str(data_dir), COLUMNS="200", PYTHONPATH=str(REPO), **extra)
+    return env
+
+
 @pytest.fixture(scope="session")
 def wait_until() -> Callable[..., Any]:
     """``wait_until(predicate, timeout, what)``: poll until the predicate is truthy."""

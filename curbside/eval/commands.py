@@ -66,15 +66,15 @@ def run(
     from curbside.rag.engine import GeneratorUnavailable
     from curbside.rag.factory import make_engine
     from curbside.rag.store import StoreUnavailable
-    from curbside.settings import BACKENDS
+    from curbside.settings import unknown_backend_message
 
     settings = _settings(data_dir)
     if backend:
-        if backend not in BACKENDS:
-            err.print(
-                f"[red]Error:[/red] unknown backend {backend!r}; choose one of: "
-                f"{', '.join(BACKENDS)}"
-            )
+        problem = unknown_backend_message(backend)
+        if problem:
+            from rich.markup import escape
+
+            err.print(f"[red]Error:[/red] {escape(problem)}")
             raise typer.Exit(2)
         settings.generation.backend = backend  # type: ignore[assignment]
     if split not in ("dev", "test", "all"):

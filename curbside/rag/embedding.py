@@ -27,6 +27,7 @@ from curbside.rag.model_files import (
     packaged_model_dir,
     resolve_model_dir,
 )
+from curbside.rag.onnx_encoder import Quantization
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Backend = Literal["onnx", "torch"]
-Quantization = Literal["none", "int8"]
 
 __all__ = ["Backend", "Embedder", "Quantization", "packaged_model_dir"]
 

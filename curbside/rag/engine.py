@@ -133,7 +133,9 @@ class AnswerEngine:
         options.append(f"What are the limitations of the evidence on {topic}?")
         return options[:3]
 
-    def covers(self, question: str, evidence: Evidence) -> bool:
+    def covers(
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
+    ) -> bool:
         """Do the retrieved sources speak to the question at all?
 
         Two signals: the best dense similarity, and the share of the question's specific
@@ -154,26 +156,24 @@ class AnswerEngine:
         # A name the library never uses, and no chunk close to the question: not covered.
         # (Either alone is weak: PubMedQA titles use words their abstracts do not.)
         if evidence.best_similarity < UNKNOWN_NAME_SIMILARITY and self.names_unknown_thing(
-            question
+            question, analysis
         ):
             return False
         return sum(1 for t in terms if t in found) / len(terms) > 0.6
 
-    def names_unknown_thing(self, question: str) -> bool:
+    def names_unknown_thing(self, question: str, analysis: QuestionAnalysis | None = None) -> bool:
         """Does the question name something the whole library never mentions ("nusinersen",
         "Bell's palsy", "mitral valve")? Then nearest neighbours on its other words would be
         a guess. Specific means a proper name, or a rare word the embedding model's own
         vocabulary splits into pieces; everyday words ("compare", "afterwards") never count.
         Questions that list entities are left to the per-entity coverage map instead."""
-        if analyze_question(question).facets:
-            return False
-        vocabulary = self.retriever.lexical().vocabulary()
-        if not vocabulary:
+        if (analysis or analyze_question(question)).facets:
             return False
         # Stems differ ("classified" / "classification", "Cushing" / "cushing's"): compare
         # prefixes of the word and of its stem with prefixes of indexed terms and their parts.
-        terms = [*vocabulary, *(p for t in vocabulary for p in re.split(r"[-']", t) if p)]
-        known4, known6 = {t[:4] for t in terms}, {t[:6] for t in terms}
+        known4, known6 = self.retriever.lexical().term_prefixes
+        if not known4:
+            return False
         first = question.split()[0] if question.split() else ""
         for raw in re.findall(r"[A-Za-z][A-Za-z'-]+", question):
             for part in [raw, *raw.split("-")]:
@@ -191,17 +191,6 @@ class AnswerEngine:
                     # a word the embedding model splits into three or more pieces is rare
                     and self.embedder.count_tokens([lower])[0] >= 3
                 ):
-                    return True
-        return False
-        for raw in re.findall(r"[A-Za-z][A-Za-z'-]+", question):
-            for part in raw.split("-"):
-                word = part.rstrip("'s").rstrip("'")
-                stems = content_words(word)
-                if len(word) < 4 or not stems or stems[0] in vocabulary or "'" in word:
-                    continue
-                proper = word[:1].isupper() and raw is not question.split()[0]
-                rare = self.embedder.count_tokens([word.lower()])[0] >= 2
-                if proper or rare:
                     return True
         return False
 
@@ -269,7 +258,7 @@ class AnswerEngine:
         base.warnings = self.index_warnings()
         base.retrieved_source_ids = [s.meta.id for s in evidence.sources]
 
-        if not self.covers(standalone, evidence):
+        if not self.covers(standalone, evidence, analysis):
             yield self._finish(self._not_covered(base, evidence, filters), timings, started)
             return
 

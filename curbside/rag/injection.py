@@ -12,7 +12,6 @@ tingling" or "The system of classification ..." must not be caught (unit tests h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from curbside.rag.models import Section, SourceDocument
 from curbside.rag.text import split_sentences
@@ -103,7 +102,3 @@ def quarantine_instructions(document: SourceDocument) -> tuple[SourceDocument, l
     if not removed:
         return document, []
     return document.model_copy(update={"sections": sections}), removed
-
-
-def count_instruction_like(texts: Iterable[str]) -> int:
-    return sum(1 for t in texts if looks_like_instruction(t))

@@ -8,10 +8,12 @@ embedded or in server mode.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -67,10 +69,14 @@ class LexicalIndex:
     years: list[int]
     fingerprint: str
 
-    def vocabulary(self) -> set[str]:
-        """Every indexed term (content words, stemmed as `tokenize` does)."""
+    @functools.cached_property
+    def term_prefixes(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Four- and six-letter prefixes of every indexed term (stemmed as `tokenize` does)
+        and of its hyphen/apostrophe parts. Computed once per loaded index: the engine's
+        not-covered check reads them on every question."""
         vocab = getattr(self.bm25, "vocab_dict", None) or {}
-        return set(vocab)
+        terms = [*vocab, *(p for t in vocab for p in re.split(r"[-']", t) if p)]
+        return frozenset(t[:4] for t in terms), frozenset(t[:6] for t in terms)
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, dict[str, Any]]]) -> LexicalIndex:

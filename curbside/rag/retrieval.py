@@ -132,7 +132,8 @@ class HybridRetriever:
         filters: SearchFilters | None = None,
         vector: list[float] | None = None,
     ) -> list[tuple[Passage, SourceMeta]]:
-        vector = vector if vector is not None else self.embedder.embed_query(query)
+        if vector is None:  # cached: widen() and repeated questions reuse it
+            vector = self.embedder.encode_cached([query])[0].tolist()
         where = filters.chroma_where() if filters else None
         return self.store.query(vector, k, where)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CORPUS, REPO, free_port
+from tests.conftest import CORPUS, REPO, cli_env, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -35,12 +35,10 @@ def _doc(source_id: str, title: str, body: str, year: int = 2020) -> str:
 
 
 def _cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CURBSIDE_")}
-    env.update(CURBSIDE_DATA_DIR=str(data_dir), COLUMNS="200", PYTHONPATH=str(REPO))
     return subprocess.run(
         [sys.executable, "-m", "curbside", *args],
         input=stdin,
-        env=env,
+        env=cli_env(data_dir),
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -9,7 +9,6 @@ no embedding), so every comparison is against an independent computation.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from tests.conftest import cli_env
 
 if TYPE_CHECKING:
     from curbside.ingest.pipeline import IngestReport
@@ -398,12 +399,6 @@ def test_bad_files_are_reported_and_the_good_ones_ingested(
 
 
 # ---- the CLI ------------------------------------------------------------------------------
-def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CURBSIDE_")}
-    env.update(CURBSIDE_DATA_DIR=str(data_dir), COLUMNS="200", PYTHONPATH=str(REPO), **extra)
-    return env
-
-
 def summary_row(stdout: str) -> dict[str, str]:
     """The numbers of rich's 'ingest summary' table, by column name."""
     lines = stdout.splitlines()

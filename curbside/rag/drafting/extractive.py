@@ -138,11 +138,6 @@ class Candidate:
         return self.names_setting and (self.names_finding or not self.question_has_focus)
 
 
-def title_for(question: str) -> str:
-    """The answer's title, from the question analysis (a noun phrase)."""
-    return analyze_question(question).title
-
-
 def _condition_families(text: str) -> set[str]:
     return {e.family for e in entities_in(text) if e.kind == "condition" and e.family}
 
