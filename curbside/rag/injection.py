@@ -90,6 +90,13 @@ def quarantine_instructions(document: SourceDocument) -> tuple[SourceDocument, l
     """
     sections: list[Section] = []
     removed: list[str] = []
+    meta = document.meta
+    if looks_like_instruction(meta.title):
+        # The title is shown in references and given to LLM writers: withhold it.
+        removed.append(meta.title)
+        meta = meta.model_copy(
+            update={"title": f"{meta.id} (title withheld: it reads as instructions)"}
+        )
     for section in document.sections:
         heading = section.heading
         if heading and looks_like_instruction(heading):
@@ -101,4 +108,4 @@ def quarantine_instructions(document: SourceDocument) -> tuple[SourceDocument, l
             sections.append(Section(heading=heading, text=text))
     if not removed:
         return document, []
-    return document.model_copy(update={"sections": sections}), removed
+    return document.model_copy(update={"meta": meta, "sections": sections}), removed
