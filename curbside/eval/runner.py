@@ -22,28 +22,11 @@ from curbside.rag.models import Answer, Turn
 if TYPE_CHECKING:
     from curbside.eval.judge import ScorerJudge
     from curbside.rag.engine import AnswerEngine
-    from curbside.rag.models import Evidence
 
 log = logging.getLogger(__name__)
 
 RESULTS = "results.jsonl"
 RANK_DEPTH = 10  # recall@1/5/10 and MRR are computed over this many ranked sources
-
-
-class CapturingRetriever:
-    """Delegates to the engine's retriever and keeps the last evidence it returned, so the
-    draft (numbered against that evidence) can be judged before enforcement."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self.last: Evidence | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def retrieve(self, query: str, filters: Any = None, analysis: Any = None) -> Evidence:
-        self.last = self._inner.retrieve(query, filters, analysis)
-        return self.last
 
 
 def ranked_sources(retriever: Any, query: str, depth: int = RANK_DEPTH) -> list[str]:
@@ -169,15 +152,12 @@ def run_questions(
 
     config.run_dir.mkdir(parents=True, exist_ok=True)
     skip = done_ids(config.run_dir)
-    capturing = CapturingRetriever(engine.retriever)
-    engine.retriever = capturing  # type: ignore[assignment]
     threshold = engine.settings.citations.support_threshold
     ran = 0
     with (config.run_dir / RESULTS).open("a", encoding="utf-8") as out:
         for question in questions:
             if question.id in skip:
                 continue
-            capturing.last = None
             record: dict[str, Any] = {
                 "id": question.id,
                 "question": question.question,
@@ -190,14 +170,15 @@ def run_questions(
             }
             try:
                 answer = engine.ask(question.question, replay_history(engine, question.history))
-                evidence = capturing.last
+                # The draft's [n] are the numbers of the evidence it was written from.
+                evidence = answer.evidence
                 draft_passages = (
                     {s.number: [p.text for p in s.passages] for s in evidence.sources}
                     if evidence is not None
                     else None
                 )
                 mark = time.perf_counter()
-                ranked = ranked_sources(capturing, answer.standalone_question)
+                ranked = ranked_sources(engine.retriever, answer.standalone_question)
                 rank_seconds = time.perf_counter() - mark
                 mark = time.perf_counter()
                 scores, verdicts = score_answer(
@@ -222,5 +203,4 @@ def run_questions(
             ran += 1
             if on_done is not None:
                 on_done(question, record)
-    engine.retriever = capturing._inner
     return ran

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from curbside.rag.models import CitedSentence, Evidence, Reference, Repair
+from curbside.rag.models import CitedSentence, Evidence, Outcome, Reference, Repair, RepairAction
 from curbside.rag.support import SupportScorer
 from curbside.rag.text import CITATION_MARKER, content_words, split_sentences
 
@@ -190,6 +190,35 @@ def parse_blocks(markdown: str) -> list[Block]:
 
 
 @dataclass
+class CheckedSentence:
+    """One draft sentence after checking: the text without markers, the evidence numbers it
+    keeps (draft numbering), its support score and what enforcement did with it."""
+
+    clean: str
+    numbers: list[int]
+    support: float | None
+    outcome: Outcome
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome != "dropped"
+
+    @property
+    def is_claim(self) -> bool:
+        return self.outcome != "not_claim"
+
+
+@dataclass
+class CheckedBlock:
+    block: Block
+    sentences: list[CheckedSentence]
+
+    @property
+    def has_claim(self) -> bool:
+        return any(s.is_claim and s.delivered for s in self.sentences)
+
+
+@dataclass
 class Enforced:
     text: str
     sentences: list[CitedSentence]
@@ -202,117 +231,121 @@ class Enforced:
         return any(s.is_claim for s in self.sentences)
 
 
+class _Checker:
+    """Checks one draft sentence at a time against the numbered evidence."""
+
+    def __init__(self, evidence: Evidence, scorer: SupportScorer, threshold: float) -> None:
+        self.passages = {s.number: [p.text for p in s.passages] for s in evidence.sources}
+        self.scorer = scorer
+        self.threshold = threshold
+        self.repairs: list[Repair] = []
+
+    def support(self, clean: str, numbers: list[int]) -> float:
+        texts = [t for n in numbers for t in self.passages[n]]
+        return self.scorer.score(clean, texts) if texts else 0.0
+
+    def check(self, clean: str, cited: list[int], kind: BlockKind) -> CheckedSentence:
+        passages, threshold = self.passages, self.threshold
+        valid = [n for n in cited if n in passages]
+        for n in cited:
+            if n not in passages:
+                self.repair(
+                    "removed_invalid_citation",
+                    clean,
+                    f"[{n}] is not one of the {len(passages)} sources",
+                )
+        if not is_claim(clean, kind):
+            return CheckedSentence(clean, [], None, "not_claim")
+        joint = self.support(clean, valid) if valid else 0.0
+        if valid and joint >= threshold:
+            alone = (
+                {n: self.support(clean, [n]) for n in valid}
+                if len(valid) > 1
+                else {valid[0]: joint}
+            )
+            keep = [n for n in valid if alone[n] >= threshold] or valid
+            for n in valid:
+                if n not in keep:
+                    self.repair(
+                        "removed_unsupporting_citation",
+                        clean,
+                        f"[{n}] does not support it ({alone[n]:.2f})",
+                    )
+            outcome: Outcome = "kept" if keep == valid and valid == cited else "trimmed"
+            return CheckedSentence(clean, keep, joint, outcome)
+        # Unsupported as cited: look for a retrieved source that does support it.
+        best_n, best_score = 0, 0.0
+        for n in passages:
+            if n in valid:
+                continue
+            score = self.support(clean, [n])
+            if score > best_score:
+                best_n, best_score = n, score
+        if best_score >= threshold:
+            self.repair(
+                "recited", clean, f"{cited or 'no citation'} -> [{best_n}] ({best_score:.2f})"
+            )
+            return CheckedSentence(clean, [best_n], best_score, "recited")
+        if kind == "heading":
+            self.repair("dropped", clean, "heading states an unsupported claim")
+        else:
+            self.repair(
+                "dropped", clean, f"no source supports it (best {max(joint, best_score):.2f})"
+            )
+        return CheckedSentence(clean, [], max(joint, best_score), "dropped")
+
+    def repair(self, action: RepairAction, sentence: str, detail: str) -> None:
+        self.repairs.append(Repair(action=action, sentence=sentence, detail=detail))
+
+
 def enforce_citations(
     draft: str, evidence: Evidence, scorer: SupportScorer, threshold: float
 ) -> Enforced:
-    passages = {s.number: [p.text for p in s.passages] for s in evidence.sources}
-    repairs: list[Repair] = []
+    checker = _Checker(evidence, scorer, threshold)
     draft_scored: list[CitedSentence] = []
-    kept_blocks: list[tuple[Block, list[tuple[str, list[int], float | None, bool]]]] = []
+    checked_blocks: list[CheckedBlock] = []
     section = ""
-
-    def support(clean: str, numbers: list[int]) -> float:
-        texts = [t for n in numbers for t in passages[n]]
-        return scorer.score(clean, texts) if texts else 0.0
-
     for block in parse_blocks(draft):
         if block.kind == "heading":
             section = block.sentences[0]
-        out: list[tuple[str, list[int], float | None, bool]] = []
+        checked: list[CheckedSentence] = []
         for sentence in block.sentences:
             sentence, rewritten = restate_evidence_talk(sentence)
             if rewritten:
-                repairs.append(
-                    Repair(
-                        action="rewritten",
-                        sentence=sentence,
-                        detail="a sentence about the evidence restated as its claim",
-                    )
+                checker.repair(
+                    "rewritten", sentence, "a sentence about the evidence restated as its claim"
                 )
             clean, cited = extract_citations(sentence)
             if not clean:
                 continue
-            valid = [n for n in cited if n in passages]
-            for n in cited:
-                if n not in passages:
-                    repairs.append(
-                        Repair(
-                            action="removed_invalid_citation",
-                            sentence=clean,
-                            detail=f"[{n}] is not one of the {len(passages)} sources",
-                        )
-                    )
-            if not is_claim(clean, block.kind):
-                draft_scored.append(
-                    CitedSentence(text=sentence, section=section, citations=cited, is_claim=False)
-                )
-                out.append((clean, [], None, False))
-                continue
-            joint = support(clean, valid) if valid else 0.0
+            result = checker.check(clean, cited, block.kind)
+            checked.append(result)
             draft_scored.append(
-                CitedSentence(text=sentence, section=section, citations=cited, support=joint)
+                CitedSentence(
+                    text=sentence,
+                    section=section,
+                    citations=cited,
+                    support=result.support,
+                    is_claim=result.is_claim,
+                    outcome=result.outcome,
+                    delivered_citations=result.numbers,
+                )
             )
-            if valid and joint >= threshold:
-                alone = (
-                    {n: support(clean, [n]) for n in valid} if len(valid) > 1 else {valid[0]: joint}
-                )
-                keep = [n for n in valid if alone[n] >= threshold] or valid
-                for n in valid:
-                    if n not in keep:
-                        repairs.append(
-                            Repair(
-                                action="removed_unsupporting_citation",
-                                sentence=clean,
-                                detail=f"[{n}] does not support it ({alone[n]:.2f})",
-                            )
-                        )
-                out.append((clean, keep, joint, True))
-                continue
-            # Unsupported as cited: look for a retrieved source that does support it.
-            tried = set(valid)
-            best_n, best_score = 0, 0.0
-            for n in passages:
-                if n in tried:
-                    continue
-                score = support(clean, [n])
-                if score > best_score:
-                    best_n, best_score = n, score
-            if best_score >= threshold:
-                repairs.append(
-                    Repair(
-                        action="recited",
-                        sentence=clean,
-                        detail=f"{cited or 'no citation'} -> [{best_n}] ({best_score:.2f})",
-                    )
-                )
-                out.append((clean, [best_n], best_score, True))
-            elif block.kind == "heading":
-                repairs.append(
-                    Repair(
-                        action="dropped",
-                        sentence=clean,
-                        detail="heading states an unsupported claim",
-                    )
-                )
-            else:
-                repairs.append(
-                    Repair(
-                        action="dropped",
-                        sentence=clean,
-                        detail=f"no source supports it (best {max(joint, best_score):.2f})",
-                    )
-                )
-        kept_blocks.append((block, out))
-
-    return _render(kept_blocks, evidence, repairs, draft_scored)
+        checked_blocks.append(CheckedBlock(block, checked))
+    return _render(checked_blocks, evidence, checker.repairs, draft_scored)
 
 
-def _render(kept_blocks, evidence: Evidence, repairs: list[Repair], draft_scored) -> Enforced:  # type: ignore[no-untyped-def]
+def _render(
+    checked_blocks: list[CheckedBlock],
+    evidence: Evidence,
+    repairs: list[Repair],
+    draft_scored: list[CitedSentence],
+) -> Enforced:
     renumber: dict[int, int] = {}
-    for _, out in kept_blocks:
-        for _, numbers, _, claim in out:
-            if claim:
-                for n in numbers:
+    for checked in checked_blocks:
+        for sentence in checked.sentences:
+            if sentence.is_claim and sentence.delivered:
+                for n in sentence.numbers:
                     renumber.setdefault(n, len(renumber) + 1)
 
     # Drop headings whose section lost every claim, and empty bullets/paragraphs.
@@ -320,37 +353,38 @@ def _render(kept_blocks, evidence: Evidence, repairs: list[Repair], draft_scored
     sentences: list[CitedSentence] = []
     section = ""
     pending_heading: tuple[Block, str] | None = None
-    for block, out in kept_blocks:
+    for checked in checked_blocks:
+        block = checked.block
+        delivered = [s for s in checked.sentences if s.delivered]
         if block.kind == "heading":
-            if out and out[0][3]:  # a heading that is a supported claim
+            first = delivered[0] if delivered else None
+            if first is not None and first.is_claim:  # a heading that is a supported claim
                 pending_heading = None
-                rendered = place_citations(out[0][0], [renumber[n] for n in out[0][1]])
+                rendered = place_citations(first.clean, [renumber[n] for n in first.numbers])
                 lines.append(f"{block.prefix}{rendered}")
-                section = out[0][0]
-            elif out:
-                pending_heading = (block, out[0][0])
+                section = first.clean
+            elif first is not None:
+                pending_heading = (block, first.clean)
             else:
                 pending_heading = None
             continue
-        rendered_sentences = []
-        has_claim = any(claim for _, _, _, claim in out)
-        for clean, numbers, _score, _claim in out:
-            new_numbers = [renumber[n] for n in numbers]
-            rendered_sentences.append(place_citations(clean, new_numbers))
-        if not rendered_sentences or (not has_claim and block.kind == "bullet"):
+        if not delivered or (not checked.has_claim and block.kind == "bullet"):
             continue
-        if pending_heading is not None and has_claim:
+        if pending_heading is not None and checked.has_claim:
             lines.append(f"{pending_heading[0].prefix}{pending_heading[1]}")
             section = pending_heading[1]
             pending_heading = None
-        for clean, numbers, score, claim in out:
+        rendered_sentences = []
+        for sentence in delivered:
+            numbers = [renumber[n] for n in sentence.numbers]
+            rendered_sentences.append(place_citations(sentence.clean, numbers))
             sentences.append(
                 CitedSentence(
-                    text=place_citations(clean, [renumber[n] for n in numbers]),
+                    text=rendered_sentences[-1],
                     section=section,
-                    citations=[renumber[n] for n in numbers],
-                    support=score,
-                    is_claim=claim,
+                    citations=numbers,
+                    support=sentence.support,
+                    is_claim=sentence.is_claim,
                 )
             )
         lines.append(f"{block.prefix}{' '.join(rendered_sentences)}")

@@ -14,9 +14,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from curbside.rag.citations import NOT_COVERED_MARK, enforce_citations
 from curbside.rag.condense import is_small_talk, llm_standalone, rule_based_standalone, topic_of
 from curbside.rag.disclaimer import disclaimer_for
+from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.extractive import ExtractiveDrafter
 from curbside.rag.drafting.layout import DIAGNOSIS, TREATMENT
-from curbside.rag.drafting.llm import GeneratorUnavailable, LLMDrafter, make_chat_model
+from curbside.rag.drafting.llm import (
+    GeneratorUnavailable,
+    HybridDrafter,
+    LLMDrafter,
+    make_chat_model,
+)
 from curbside.rag.injection import without_instructions
 from curbside.rag.models import Answer, CitedSentence, Evidence, FacetCoverage, Turn
 from curbside.rag.question import QuestionAnalysis, analyze_question, mentions
@@ -257,6 +263,7 @@ class AnswerEngine:
         timings["retrieve"] = time.perf_counter() - mark
         base.warnings = self.index_warnings()
         base.retrieved_source_ids = [s.meta.id for s in evidence.sources]
+        base.evidence = evidence
 
         if not self.covers(standalone, evidence, analysis):
             yield self._finish(self._not_covered(base, evidence, filters), timings, started)
@@ -295,6 +302,16 @@ class AnswerEngine:
         base.coverage = facet_coverage(analysis, enforced.sentences)
         yield self._finish(base, timings, started)
 
+    def drafter(self, audience: str) -> Drafter:
+        """The answer writer of the configured backend and mode, for this audience."""
+        limit = {"patient": 5}.get(audience, self.settings.generation.max_sentences)
+        extractive = ExtractiveDrafter(self.embedder, limit)
+        if self.chat_model is None:
+            return extractive
+        mode = self.settings.generation.mode
+        llm = LLMDrafter(self.chat_model, self.backend, mode, audience)
+        return HybridDrafter(llm, extractive) if mode == "hybrid" else llm
+
     def _draft(
         self,
         question: str,
@@ -302,29 +319,13 @@ class AnswerEngine:
         audience: str,
         timings: dict[str, float],
         started: float,
-        analysis: QuestionAnalysis | None = None,
+        analysis: QuestionAnalysis,
     ) -> Generator[AnswerEvent, None, str]:
-        if self.chat_model is None:
-            limit = {"patient": 5}.get(audience, self.settings.generation.max_sentences)
-            draft = ExtractiveDrafter(self.embedder, limit).draft(question, evidence, analysis)
-            timings["first_text"] = time.perf_counter() - started
-            yield AnswerEvent("draft", draft)
-            return draft
-        mode = self.settings.generation.mode
-        drafter = LLMDrafter(self.chat_model, self.backend, mode)
         parts: list[str] = []
-        for delta in drafter.stream(question, evidence, audience, analysis):
+        for delta in self.drafter(audience).stream(question, evidence, analysis):
             if not parts:
                 timings["first_text"] = time.perf_counter() - started
             parts.append(delta)
-            yield AnswerEvent("draft", "".join(parts))
-        if mode == "hybrid":
-            # The model wrote the verdict and synthesis; the sections are extractive.
-            limit = {"patient": 5}.get(audience, self.settings.generation.max_sentences)
-            sections = ExtractiveDrafter(self.embedder, limit).sections_only(
-                question, evidence, analysis
-            )
-            parts.append("\n\n" + sections)
             yield AnswerEvent("draft", "".join(parts))
         return "".join(parts)
 

@@ -107,18 +107,27 @@ class Turn(BaseModel):
         return cls(question=answer.standalone_question, answer=answer.text)
 
 
+RepairAction = Literal[
+    "removed_invalid_citation",
+    "removed_unsupporting_citation",
+    "recited",
+    "dropped",
+    "rewritten",
+]
+
+
 class Repair(BaseModel):
     """A change citation enforcement made to the draft."""
 
-    action: Literal[
-        "removed_invalid_citation",
-        "removed_unsupporting_citation",
-        "recited",
-        "dropped",
-        "rewritten",
-    ]
+    action: RepairAction
     sentence: str
     detail: str = ""
+
+
+#: What enforcement did with one draft sentence: delivered as cited ("kept"), delivered
+#: without some of its citations ("trimmed"), delivered with another source's citation
+#: ("recited"), left out ("dropped"), or not a claim (headings, questions, transitions).
+Outcome = Literal["kept", "trimmed", "recited", "dropped", "not_claim"]
 
 
 class CitedSentence(BaseModel):
@@ -127,6 +136,13 @@ class CitedSentence(BaseModel):
     citations: list[int] = Field(default_factory=list, description="Reference numbers.")
     support: float | None = Field(None, description="Support score; None for non-claims.")
     is_claim: bool = True
+    outcome: Outcome | None = Field(
+        None, description="Draft sentences only: what citation enforcement did with it."
+    )
+    delivered_citations: list[int] = Field(
+        default_factory=list,
+        description="Draft sentences only: the evidence numbers it was delivered with.",
+    )
 
 
 class Reference(BaseModel):
@@ -232,4 +248,9 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
     retrieved_source_ids: list[str] = Field(
         default_factory=list, description="Source ids in retrieval order (for evaluation)."
+    )
+    evidence: Evidence | None = Field(
+        None,
+        description="The numbered evidence the draft was written from (its [n] are these "
+        "numbers; the delivered references are renumbered). For evaluation and audit.",
     )

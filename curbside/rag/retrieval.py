@@ -39,6 +39,24 @@ class SearchFilters:
     year_min: int | None = None
     year_max: int | None = None
 
+    @classmethod
+    def from_user(
+        cls, kind: str | None, year_min: float | None, year_max: float | None
+    ) -> SearchFilters:
+        """Filters as typed in the CLI or picked in the chat: "" / "any" kind means any,
+        years become whole numbers (0 means none), a reversed range is put the right way
+        round. Raises ValueError for a kind other than guideline or research."""
+        kind = (kind or "").strip().lower() or None
+        if kind == "any":
+            kind = None
+        if kind not in (None, "guideline", "research"):
+            raise ValueError("the kind must be guideline or research")
+        low = int(year_min) if year_min else None
+        high = int(year_max) if year_max else None
+        if low and high and low > high:
+            low, high = high, low
+        return cls(kind=kind, year_min=low, year_max=high)
+
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
         if self.kind:

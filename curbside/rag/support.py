@@ -46,6 +46,43 @@ _GENERIC = frozenset(
 )
 
 
+_VERDICT_WORD = re.compile(r"^\W*(yes|no|it depends)\b\s*[,:;.-]?\s*", re.IGNORECASE)
+_NORMATIVE = re.compile(
+    r"\b(should|must|ought to|need(s)? to|is (strongly )?(recommended|advised|indicated)|are "
+    r"(strongly )?(recommended|advised|indicated)|recommends?|recommendations?|advises?|"
+    r"(is|are) (warranted|required|mandatory|contraindicated)|avoid|first-line|"
+    r"(is|are) the (preferred|treatment of choice))\b",
+    re.IGNORECASE,
+)
+
+
+def without_verdict_word(claim: str) -> str:
+    """The claim a verdict line makes: "Yes, X" claims X; "No, X is not Y" claims the
+    negated rest. A bare "No, X" keeps its "No" so the negation check still sees it."""
+    match = _VERDICT_WORD.match(claim)
+    if not match:
+        return claim
+    rest = claim[match.end() :]
+    if match.group(1).lower() == "no" and not is_negated(rest):
+        return claim
+    return rest[:1].upper() + rest[1:] if rest else claim
+
+
+NORMATIVE_OVERLAP = 0.5  # share of the claim's content words a backing sentence must hold
+
+
+def _shared(claim_words: Sequence[str], sentence: str) -> float:
+    if not claim_words:
+        return 0.0
+    found = set(content_words(sentence))
+    return sum(1 for w in claim_words if w in found) / len(claim_words)
+
+
+def is_normative(text: str) -> bool:
+    """Says what should (not) be done, as a recommendation does."""
+    return bool(_NORMATIVE.search(text))
+
+
 @dataclass
 class SupportSignals:
     """The measured pieces of one score, kept for calibration and for explaining a verdict."""
@@ -55,6 +92,9 @@ class SupportSignals:
     missing_numbers: int
     missing_specific: float  # share of specific terms absent from the passages
     negation_mismatch: bool
+    # The sentence says what should be done where its closest passage sentence only says
+    # what was done or found ("have generally been excluded" -> "should be excluded").
+    modality_mismatch: bool = False
 
     def as_features(self) -> list[float]:
         return [
@@ -63,6 +103,7 @@ class SupportSignals:
             float(self.missing_numbers > 0),
             self.missing_specific,
             float(self.negation_mismatch),
+            float(self.modality_mismatch),
         ]
 
 
@@ -80,6 +121,9 @@ class ScorerWeights:
     # test_support_rules.py, tests/integration/test_answer_engine.py).
     missing_specific: float = -12.0
     negation_mismatch: float = -5.0
+    # A descriptive finding restated as a recommendation is a different claim (issue 10:
+    # "have generally been excluded from transplantation" cited for "should be excluded").
+    modality_mismatch: float = -5.0
 
     def combine(self, s: SupportSignals) -> float:
         z = (
@@ -89,6 +133,7 @@ class ScorerWeights:
             + self.missing_numbers * float(s.missing_numbers > 0)
             + self.missing_specific * s.missing_specific
             + self.negation_mismatch * float(s.negation_mismatch)
+            + self.modality_mismatch * float(s.modality_mismatch)
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -104,7 +149,10 @@ def load_scorer_weights(data_dir: Path) -> ScorerWeights | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         fields = ScorerWeights.__dataclass_fields__
-        return ScorerWeights(**{f: float(data["weights"][f]) for f in fields})
+        # A file calibrated before a signal existed keeps that signal's default weight.
+        return ScorerWeights(
+            **{f: float(data["weights"][f]) for f in fields if f in data["weights"]}
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("ignoring unreadable scorer weights %s: %s", path, exc)
         return None
@@ -128,7 +176,7 @@ class OfflineSupportScorer(SupportScorer):
         self.weights = weights or ScorerWeights()
 
     def signals(self, sentence: str, passages: Sequence[str]) -> SupportSignals:
-        claim = strip_citations(sentence)
+        claim = without_verdict_word(strip_citations(sentence))
         passage_sentences = [s for p in passages for s in split_sentences(p)]
         if not claim or not passage_sentences:
             return SupportSignals(0.0, 0.0, 0, 1.0, False)
@@ -161,9 +209,23 @@ class OfflineSupportScorer(SupportScorer):
         # Negation is compared with the best single *sentence*: a whole passage almost always
         # holds a "no" somewhere, which would flag every affirmative claim it supports.
         best_sentence = int(sims[: len(passage_sentences)].argmax())
-        negation_mismatch = is_negated(claim) != is_negated(passage_sentences[best_sentence])
+        closest = passage_sentences[best_sentence]
+        negation_mismatch = is_negated(claim) != is_negated(closest)
+        # A recommendation needs a recommendation about the same thing: the closest sentence,
+        # or one sharing most of the claim's words ("This policy should be reevaluated"
+        # does not back "should be excluded from transplantation").
+        modality_mismatch = is_normative(claim) and not any(
+            is_normative(s)
+            for s in passage_sentences
+            if s == closest or _shared(claim_words, s) >= NORMATIVE_OVERLAP
+        )
         return SupportSignals(
-            similarity, coverage, missing_numbers, missing_specific, negation_mismatch
+            similarity,
+            coverage,
+            missing_numbers,
+            missing_specific,
+            negation_mismatch,
+            modality_mismatch,
         )
 
     def score(self, sentence: str, passages: Sequence[str]) -> float:

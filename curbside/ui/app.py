@@ -101,13 +101,10 @@ def audience_choices() -> list[tuple[str, str]]:
 def make_filters(kind: str | None, year_min: float | None, year_max: float | None) -> Any:
     from curbside.rag.retrieval import SearchFilters
 
-    low = int(year_min) if year_min else None
-    high = int(year_max) if year_max else None
-    if low and high and low > high:
-        low, high = high, low
-    return SearchFilters(
-        kind=kind if kind in ("guideline", "research") else None, year_min=low, year_max=high
-    )
+    try:
+        return SearchFilters.from_user(kind, year_min, year_max)
+    except ValueError:  # the dropdown offers only valid kinds; anything else means any
+        return SearchFilters.from_user(None, year_min, year_max)
 
 
 def backend_line(engine: AnswerEngine) -> str:

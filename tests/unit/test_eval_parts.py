@@ -110,7 +110,7 @@ def test_logistic_fit_separates_and_agreement() -> None:
 def test_weights_from_fit_decide_at_half_where_the_fit_decided_at_cut() -> None:
     from curbside.rag.support import SupportSignals
 
-    w = np.array([-1.0, 2.0, 1.0, -1.0, -1.0, -1.0])
+    w = np.array([-1.0, 2.0, 1.0, -1.0, -1.0, -1.0, -1.0])
     weights = calibrate.weights_from_fit(w, cut=0.3)
     signals = SupportSignals(0.5, 0.5, 0, 0.0, False)
     raw = calibrate.predict_proba(w, np.array([signals.as_features()]))[0]

@@ -5,6 +5,7 @@ in tests/integration/test_answer_engine.py."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,3 +112,79 @@ def test_weights_combine_monotonic() -> None:
     assert w.combine(good) > w.combine(SupportSignals(0.8, 1.0, 0, 0.25, False))
     assert w.combine(good) > w.combine(SupportSignals(0.8, 1.0, 0, 0.0, True))
     assert 0.0 < w.combine(SupportSignals(0, 0, 3, 1, True)) < w.combine(good) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("claim", "normative"),
+    [
+        ("Such patients should generally be excluded from transplantation.", True),
+        ("Early physiotherapy is recommended after the diagnosis.", True),
+        ("Rituximab must not be given during an active infection.", True),
+        ("Patients have generally been excluded from transplantation.", False),
+        ("Foot drop occurred in 3 of 40 patients.", False),
+    ],
+)
+def test_recommendations_are_told_from_findings(claim: str, normative: bool) -> None:
+    from curbside.rag.support import is_normative
+
+    assert is_normative(claim) is normative
+
+
+@pytest.mark.parametrize(
+    ("claim", "scored_as"),
+    [
+        ("Yes, foot drop can occur in lupus.", "Foot drop can occur in lupus."),
+        ("It depends: results were mixed.", "Results were mixed."),
+        ("No, the drug did not reduce pain.", "The drug did not reduce pain."),
+        # A bare "No," carries the negation: it stays for the negation check.
+        ("No, the drug reduced pain.", "No, the drug reduced pain."),
+    ],
+)
+def test_a_verdict_word_is_not_part_of_the_claim(claim: str, scored_as: str) -> None:
+    from curbside.rag.support import without_verdict_word
+
+    assert without_verdict_word(claim) == scored_as
+
+
+def test_old_weight_files_keep_the_default_for_a_new_signal(tmp_path: Path) -> None:
+    import json
+
+    from curbside.rag.support import SCORER_WEIGHTS_FILE, ScorerWeights, load_scorer_weights
+
+    old = {k: v for k, v in ScorerWeights(bias=-6.0).__dict__.items() if k != "modality_mismatch"}
+    (tmp_path / SCORER_WEIGHTS_FILE).write_text(json.dumps({"weights": old}))
+    loaded = load_scorer_weights(tmp_path)
+    assert loaded is not None and loaded.bias == -6.0
+    assert loaded.modality_mismatch == ScorerWeights().modality_mismatch
+
+
+TRANSPLANT = [
+    "Patients with HIV infection have generally been excluded from kidney transplantation. "
+    "Outcomes in this cohort were similar to those of HIV-negative recipients. This policy "
+    "should be reevaluated."
+]
+
+
+def test_a_finding_turned_into_a_recommendation_is_not_supported(
+    scorer: OfflineSupportScorer,
+) -> None:
+    """Issue 10: the passage describes a policy and asks to reevaluate it; the draft made it
+    a recommendation. The words nearly all match; the meaning is reversed."""
+    descriptive = (
+        "Patients with HIV infection have generally been excluded from kidney transplantation."
+    )
+    normative = (
+        "Yes, patients with HIV infection should generally be excluded from kidney transplantation."
+    )
+    assert scorer.score(descriptive, TRANSPLANT) >= THRESHOLD
+    assert scorer.signals(normative, TRANSPLANT).modality_mismatch
+    assert scorer.score(normative, TRANSPLANT) < THRESHOLD
+
+
+def test_a_recommendation_backed_by_a_recommendation_is_supported(
+    scorer: OfflineSupportScorer,
+) -> None:
+    passage = ["Ankle-foot orthoses are recommended for patients with foot drop after stroke."]
+    claim = "Ankle-foot orthoses are recommended for foot drop after stroke."
+    assert not scorer.signals(claim, passage).modality_mismatch
+    assert scorer.score(claim, passage) >= THRESHOLD

@@ -20,9 +20,11 @@ It answers with evidence sentences, chosen for the question the analysis describ
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.layout import (
     BY_CONDITION,
     BY_OPTION,
@@ -149,7 +151,7 @@ def _families(analysis: QuestionAnalysis) -> set[str]:
     return families
 
 
-class ExtractiveDrafter:
+class ExtractiveDrafter(Drafter):
     name = "extractive"
 
     def __init__(self, embedder: Embedder, max_sentences: int = 8, learned: bool = True) -> None:
@@ -300,6 +302,11 @@ class ExtractiveDrafter:
         return None
 
     # ---- the draft ------------------------------------------------------------------------
+    def stream(
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
+    ) -> Iterator[str]:
+        yield self.draft(question, evidence, analysis)
+
     def draft(
         self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
     ) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from curbside.rag.drafting.base import Drafter
 from curbside.rag.models import Evidence
 
 if TYPE_CHECKING:
+    from curbside.rag.drafting.extractive import ExtractiveDrafter
     from curbside.rag.question import QuestionAnalysis
     from curbside.settings import GenerationSettings
 
@@ -170,24 +172,22 @@ def make_chat_model(settings: GenerationSettings) -> Any:
     return build(settings)
 
 
-class LLMDrafter:
-    """Drafts with a chat model. mode "full": the model writes the whole answer; "hybrid":
-    it writes only the verdict and a short synthesis (small or slow local models), and the
-    caller appends the extractive writer's sections."""
+class LLMDrafter(Drafter):
+    """Drafts with any LangChain chat model. mode "full": the model writes the whole answer;
+    "hybrid": it writes only the verdict and a short synthesis (see `HybridDrafter`)."""
 
-    def __init__(self, chat_model: Any, name: str, mode: str = "full") -> None:
+    def __init__(
+        self, chat_model: Any, name: str, mode: str = "full", audience: str = "clinician"
+    ) -> None:
         self.chat_model = chat_model
         self.name = name
         self.mode = mode
+        self.audience = audience
 
     def stream(
-        self,
-        question: str,
-        evidence: Evidence,
-        audience: str = "clinician",
-        analysis: QuestionAnalysis | None = None,
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
     ) -> Iterator[str]:
-        messages = build_messages(question, evidence, audience, analysis, self.mode)
+        messages = build_messages(question, evidence, self.audience, analysis, self.mode)
         try:
             for chunk in self.chat_model.stream(messages):
                 text = chunk.content if isinstance(chunk.content, str) else ""
@@ -200,11 +200,21 @@ class LLMDrafter:
                 f"the {self.name} backend failed: {type(exc).__name__}: {str(exc)[:200]}"
             ) from exc
 
-    def draft(
-        self,
-        question: str,
-        evidence: Evidence,
-        audience: str = "clinician",
-        analysis: QuestionAnalysis | None = None,
-    ) -> str:
-        return "".join(self.stream(question, evidence, audience, analysis))
+
+class HybridDrafter(Drafter):
+    """Small or slow local models: the model writes the verdict line and a two- or
+    three-sentence synthesis, the extractive writer the evidence sections below them."""
+
+    name = "hybrid"
+
+    def __init__(self, verdict_writer: LLMDrafter, sections_writer: ExtractiveDrafter) -> None:
+        self.verdict_writer = verdict_writer
+        self.sections_writer = sections_writer
+
+    def stream(
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
+    ) -> Iterator[str]:
+        yield from self.verdict_writer.stream(question, evidence, analysis)
+        sections = self.sections_writer.sections_only(question, evidence, analysis)
+        if sections:
+            yield "\n\n" + sections
