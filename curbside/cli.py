@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from curbside.console import err, fail, load_settings, override, set_backend
+
 if TYPE_CHECKING:
     from curbside.ingest.pipeline import IngestReport
     from curbside.rag.models import Answer, Turn
@@ -27,7 +29,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-from curbside.console import err  # noqa: E402  (kept with the other terminal objects)
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -39,54 +40,6 @@ DataDir = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--data-dir", help="Folder for the index (else CURBSIDE_DATA_DIR)."),
 ]
-
-
-def load_settings(chroma_url: str | None = None, data_dir: Path | None = None) -> Settings:
-    from pydantic import ValidationError
-
-    from curbside.settings import Settings
-
-    try:
-        settings = Settings()  # type: ignore[call-arg]  # values come from the environment
-    except ValidationError as exc:
-        err.print(
-            f"[red]Invalid CURBSIDE_ setting:[/red] {exc.errors()[0]['loc']}: "
-            f"{exc.errors()[0]['msg']}"
-        )
-        raise typer.Exit(2) from exc
-    if chroma_url:
-        override(settings.store, "chroma_url", chroma_url, "--chroma-url")
-    if data_dir:
-        override(settings.store, "data_dir", data_dir, "--data-dir")
-    return settings
-
-
-def override(group: object, field: str, value: object, option: str) -> None:
-    """Set a settings field from a command-line option, validated like an environment value
-    (settings validate on assignment): a bad value is an error message, not a traceback."""
-    from pydantic import ValidationError
-
-    try:
-        setattr(group, field, value)
-    except ValidationError as exc:
-        raise _fail(f"{option}: {exc.errors()[0]['msg']}", 2) from exc
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]Error:[/red] {escape(message)}")
-    return typer.Exit(code)
-
-
-def set_backend(settings: Settings, backend: str | None) -> None:
-    """Apply --backend, refusing unknown names with the list of known ones."""
-    from curbside.settings import unknown_backend_message
-
-    if not backend:
-        return
-    problem = unknown_backend_message(backend)
-    if problem:
-        raise _fail(problem, 2)
-    settings.generation.backend = backend  # type: ignore[assignment]
 
 
 @app.callback()
@@ -193,14 +146,14 @@ def ingest(
     from curbside.rag.store import StoreUnavailable
 
     if kind and kind not in ("guideline", "research"):
-        raise _fail("--kind must be guideline or research", 2)
+        raise fail("--kind must be guideline or research", 2)
     settings = load_settings(chroma_url, data_dir)
     try:
         report = run_ingest(
             settings, paths, prune=prune, dry_run=dry_run, kind=kind, replace=replace
         )
     except StoreUnavailable as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     print_ingest_report(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -218,7 +171,7 @@ def sources(chroma_url: ChromaUrl = None, data_dir: DataDir = None) -> None:
         found = store.sources()
         flagged = store.flagged_sources()
     except StoreUnavailable as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     table = Table(title=f"{len(found)} sources, {sum(n for _, n in found.values())} chunks")
     for column in ("id", "kind", "title", "year", "chunks", "flagged"):
         table.add_column(column)
@@ -292,7 +245,7 @@ def _history_from_file(path: Path) -> list[Turn]:
         turns = data.get("turns", data) if isinstance(data, dict) else data
         return [Turn(question=str(t["question"]), answer=str(t.get("answer", ""))) for t in turns]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _fail(f"cannot read history {path}: {exc}", 2) from exc
+        raise fail(f"cannot read history {path}: {exc}", 2) from exc
 
 
 @app.command()
@@ -334,16 +287,16 @@ def ask(
     try:
         filters = SearchFilters.from_user(kind, year_min, year_max)
     except ValueError as exc:
-        raise _fail("--kind must be guideline or research", 2) from exc
+        raise fail("--kind must be guideline or research", 2) from exc
     turns = _history_from_file(history) if history and history.exists() else []
     if question is not None and not question.strip():
-        raise _fail("the question is empty; type a clinical question", 2)
+        raise fail("the question is empty; type a clinical question", 2)
     if question is None and not interactive:
-        raise _fail("give a question, or use -i for an interactive session", 2)
+        raise fail("give a question, or use -i for an interactive session", 2)
     try:
         engine = make_engine(settings)
     except (GeneratorUnavailable, StoreUnavailable) as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
     def one(q: str) -> bool:
         try:
@@ -417,7 +370,7 @@ def chat(
             try:
                 auth = auth_file.read_text(encoding="utf-8").splitlines()[0].strip()
             except (OSError, UnicodeDecodeError, IndexError) as exc:
-                raise _fail(f"cannot read --auth-file {auth_file}: {exc}", 2) from exc
+                raise fail(f"cannot read --auth-file {auth_file}: {exc}", 2) from exc
         else:
             err.print(
                 "[yellow]--auth is visible to other users in the process list; "

@@ -18,7 +18,7 @@ from curbside.console import err  # noqa: E402
 
 
 def _settings(data_dir: Path | None) -> Any:
-    from curbside.cli import load_settings
+    from curbside.console import load_settings
 
     return load_settings(None, data_dir)
 
@@ -59,24 +59,16 @@ def run(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run a question set through the engine; write results.jsonl, summary.json and reports."""
-    from curbside.console import progress_bar
+    from curbside.console import progress_bar, set_backend
     from curbside.eval.datasets import DatasetError, load_dataset
     from curbside.eval.judge import is_self_judged, make_judge
     from curbside.eval.runner import RunConfig, done_ids, run_questions
     from curbside.rag.engine import GeneratorUnavailable
     from curbside.rag.factory import make_engine
     from curbside.rag.store import StoreUnavailable
-    from curbside.settings import unknown_backend_message
 
     settings = _settings(data_dir)
-    if backend:
-        problem = unknown_backend_message(backend)
-        if problem:
-            from rich.markup import escape
-
-            err.print(f"[red]Error:[/red] {escape(problem)}")
-            raise typer.Exit(2)
-        settings.generation.backend = backend  # type: ignore[assignment]
+    set_backend(settings, backend)
     if split not in ("dev", "test", "all"):
         err.print("[red]Error:[/red] --split must be dev, test or all")
         raise typer.Exit(2)

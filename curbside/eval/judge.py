@@ -46,24 +46,20 @@ def make_judge(
     The LLM judge uses ``llm`` when given (e.g. a local GGUF while the answers were drafted
     extractively), else the generation settings of the run.
     """
-    from curbside.rag.support import LLMJudgeScorer, OfflineSupportScorer, load_scorer_weights
+    from curbside.rag.factory import make_chat_model, make_llm_judge_scorer, make_offline_scorer
 
     if kind == "offline":
-        weights = load_scorer_weights(settings.resolved_data_dir)
         return ScorerJudge(
-            OfflineSupportScorer(embedder, weights), settings.citations.support_threshold
+            make_offline_scorer(settings, embedder), settings.citations.support_threshold
         )
     if kind == "llm":
-        from curbside.rag.factory import make_chat_model, model_label
-
         generation = llm or settings.generation
         if generation.backend == "extractive":
             raise ValueError(
                 "--judge llm needs an LLM: give --judge-backend (openai, ollama or llamacpp) "
                 "with --judge-model/--judge-base-url/--judge-gguf, or an LLM generation backend"
             )
-        chat = make_chat_model(generation)
-        return ScorerJudge(LLMJudgeScorer(chat, model_label(generation)), 0.5)
+        return ScorerJudge(make_llm_judge_scorer(make_chat_model(generation), generation), 0.5)
     raise ValueError(f"unknown judge {kind!r}; choose one of {', '.join(JUDGES)}")
 
 

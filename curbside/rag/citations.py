@@ -234,10 +234,17 @@ class Enforced:
 class _Checker:
     """Checks one draft sentence at a time against the numbered evidence."""
 
-    def __init__(self, evidence: Evidence, scorer: SupportScorer, threshold: float) -> None:
+    def __init__(
+        self,
+        evidence: Evidence,
+        scorer: SupportScorer,
+        threshold: float,
+        off_topic: frozenset[int] = frozenset(),
+    ) -> None:
         self.passages = {s.number: [p.text for p in s.passages] for s in evidence.sources}
         self.scorer = scorer
         self.threshold = threshold
+        self.off_topic = off_topic
         self.repairs: list[Repair] = []
 
     def support(self, clean: str, numbers: list[int]) -> float:
@@ -256,6 +263,11 @@ class _Checker:
                 )
         if not is_claim(clean, kind):
             return CheckedSentence(clean, [], None, "not_claim")
+        if valid and all(n in self.off_topic for n in valid):
+            # Faithful to a source that is not about the question (a model copying a
+            # distractor verbatim): true, cited, and no answer. Not delivered.
+            self.repair("dropped", clean, f"cites only sources not about the question {valid}")
+            return CheckedSentence(clean, [], None, "dropped")
         joint = self.support(clean, valid) if valid else 0.0
         if valid and joint >= threshold:
             alone = (
@@ -276,7 +288,7 @@ class _Checker:
         # Unsupported as cited: look for a retrieved source that does support it.
         best_n, best_score = 0, 0.0
         for n in passages:
-            if n in valid:
+            if n in valid or n in self.off_topic:
                 continue
             score = self.support(clean, [n])
             if score > best_score:
@@ -299,9 +311,15 @@ class _Checker:
 
 
 def enforce_citations(
-    draft: str, evidence: Evidence, scorer: SupportScorer, threshold: float
+    draft: str,
+    evidence: Evidence,
+    scorer: SupportScorer,
+    threshold: float,
+    off_topic: frozenset[int] = frozenset(),
 ) -> Enforced:
-    checker = _Checker(evidence, scorer, threshold)
+    """Check every sentence of the draft; `off_topic` numbers sources that are not about the
+    question: a claim citing only those is dropped, and none is re-cited to them."""
+    checker = _Checker(evidence, scorer, threshold, off_topic)
     draft_scored: list[CitedSentence] = []
     checked_blocks: list[CheckedBlock] = []
     section = ""

@@ -17,22 +17,17 @@ from curbside.rag.disclaimer import disclaimer_for
 from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.extractive import ExtractiveDrafter
 from curbside.rag.drafting.layout import DIAGNOSIS, TREATMENT
-from curbside.rag.drafting.llm import (
-    GeneratorUnavailable,
-    HybridDrafter,
-    LLMDrafter,
-    make_chat_model,
-)
+from curbside.rag.drafting.llm import GeneratorUnavailable, HybridDrafter, LLMDrafter
 from curbside.rag.injection import without_instructions
 from curbside.rag.models import Answer, CitedSentence, Evidence, FacetCoverage, Turn
-from curbside.rag.question import QuestionAnalysis, analyze_question, mentions
+from curbside.rag.question import Concept, QuestionAnalysis, analyze_question, mentions
 from curbside.rag.retrieval import QUESTION_WORDS, HybridRetriever, SearchFilters
 from curbside.rag.safe_text import escape_markdown, safe_answer_markdown
-from curbside.rag.support import OfflineSupportScorer, SupportScorer
 from curbside.rag.text import content_words
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
+    from curbside.rag.support import SupportScorer
     from curbside.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,23 +73,6 @@ class AnswerEngine:
         self.embedder = embedder
         self.chat_model = chat_model
         self.backend = settings.generation.backend
-
-    @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> AnswerEngine:
-        from curbside.rag.factory import make_embedder, make_store, model_label
-        from curbside.rag.support import LLMJudgeScorer, load_scorer_weights
-
-        embedder = embedder or make_embedder(settings)
-        store = make_store(settings)
-        retriever = HybridRetriever(store, embedder, settings.retrieval, settings.index_dir)
-        chat_model = None
-        if settings.generation.backend != "extractive":
-            chat_model = make_chat_model(settings.generation)
-        weights = load_scorer_weights(settings.resolved_data_dir)  # from `curbside eval calibrate`
-        scorer: SupportScorer = OfflineSupportScorer(embedder, weights)
-        if settings.citations.scorer == "llm" and chat_model is not None:
-            scorer = LLMJudgeScorer(chat_model, model_label(settings.generation))
-        return cls(settings, retriever, scorer, embedder, chat_model)
 
     # ---- helpers --------------------------------------------------------------------
     def corpus_size(self) -> tuple[int, int]:
@@ -275,8 +253,13 @@ class AnswerEngine:
         base.draft = draft
 
         mark = time.perf_counter()
+        # Model-written drafts may copy a distractor faithfully; the extractive writer has
+        # its own topicality gate.
+        off_topic = (
+            off_topic_sources(evidence, analysis) if self.chat_model is not None else frozenset()
+        )
         enforced = enforce_citations(
-            draft, evidence, self.scorer, self.settings.citations.support_threshold
+            draft, evidence, self.scorer, self.settings.citations.support_threshold, off_topic
         )
         timings["enforce"] = time.perf_counter() - mark
         base.draft_sentences = enforced.draft_sentences
@@ -384,6 +367,30 @@ def facet_coverage(
                 numbers.extend(n for n in sentence.citations if n not in numbers)
         coverage.append(FacetCoverage(facet=facet.name, references=sorted(numbers)))
     return coverage
+
+
+def off_topic_sources(evidence: Evidence, analysis: QuestionAnalysis) -> frozenset[int]:
+    """Numbers of the sources that name none of the question's concepts in their title or
+    passages (for a topic the lexicon does not know: fewer than half of its specific words).
+    Empty when the analysis found nothing to judge by."""
+    concepts = analysis.topic_concepts()
+    if not concepts:
+        return frozenset()
+    off = set()
+    for source in evidence.sources:
+        text = " ".join([source.meta.title, *(p.text for p in source.passages)])
+        if not any(is_about(text, c) for c in concepts):
+            off.add(source.number)
+    return frozenset(off)
+
+
+def is_about(text: str, concept: Concept) -> bool:
+    if concept.kind != "phrase" or len(concept.terms) < 2:
+        return mentions(text, concept)
+    found = sum(
+        1 for t in concept.terms if mentions(text, Concept(name=t, terms=[t], kind="phrase"))
+    )
+    return found * 2 >= len(concept.terms)
 
 
 def without_instruction_sentences(evidence: Evidence) -> Evidence:

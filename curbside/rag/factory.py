@@ -1,6 +1,8 @@
-"""Builds the heavy collaborators (embedder, store, chat model, engine) from settings, in one
-place. The table of LLM backends is here: settings, the CLI and eval take their names from
-`curbside.settings.BACKENDS`, and a unit test holds the two lists equal."""
+"""Builds the heavy collaborators (embedder, store, chat model, support scorer, engine) from
+settings, in one place: the engine, the CLI, the UI and eval all come here, and the engine
+itself never imports this module. The table of LLM backends is here too: settings, the CLI
+and eval take their names from `curbside.settings.BACKENDS`, and a unit test holds the two
+lists equal."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
     from curbside.rag.engine import AnswerEngine
     from curbside.rag.store import ChunkStore
+    from curbside.rag.support import SupportScorer
     from curbside.settings import GenerationSettings, Settings
 
 
@@ -28,8 +31,41 @@ def make_store(settings: Settings) -> ChunkStore:
 
 def make_engine(settings: Settings, embedder: Embedder | None = None) -> AnswerEngine:
     from curbside.rag.engine import AnswerEngine
+    from curbside.rag.retrieval import HybridRetriever
 
-    return AnswerEngine.from_settings(settings, embedder=embedder)
+    embedder = embedder or make_embedder(settings)
+    retriever = HybridRetriever(
+        make_store(settings), embedder, settings.retrieval, settings.index_dir
+    )
+    chat_model = None
+    if settings.generation.backend not in BUILT_IN_BACKENDS:
+        chat_model = make_chat_model(settings.generation)
+    scorer = make_support_scorer(settings, embedder, chat_model)
+    return AnswerEngine(settings, retriever, scorer, embedder, chat_model)
+
+
+def make_support_scorer(
+    settings: Settings, embedder: Embedder, chat_model: Any = None
+) -> SupportScorer:
+    """The scorer that enforces citations: the LLM judge when `citations.scorer` is "llm"
+    and a chat model is there, else the offline scorer with the calibrated weights
+    (`curbside eval calibrate`) when the data folder has them."""
+    if settings.citations.scorer == "llm" and chat_model is not None:
+        return make_llm_judge_scorer(chat_model, settings.generation)
+    return make_offline_scorer(settings, embedder)
+
+
+def make_offline_scorer(settings: Settings, embedder: Embedder) -> SupportScorer:
+    from curbside.rag.support import OfflineSupportScorer, load_scorer_weights
+
+    return OfflineSupportScorer(embedder, load_scorer_weights(settings.resolved_data_dir))
+
+
+def make_llm_judge_scorer(chat_model: Any, generation: GenerationSettings) -> SupportScorer:
+    """Named after the model (`model_label`), so eval can tell when a run judges itself."""
+    from curbside.rag.support import LLMJudgeScorer
+
+    return LLMJudgeScorer(chat_model, model_label(generation))
 
 
 def _llm_backends() -> dict[str, Callable[[GenerationSettings], Any]]:

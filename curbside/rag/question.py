@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from curbside.rag.expansion import THESAURUS
 from curbside.rag.lexicon import Entity, entities_in, find_entity, term_pattern
-from curbside.rag.text import content_words, normalize
+from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, normalize
 
 __all__ = ["Concept", "QuestionAnalysis", "QuestionType", "analyze_question", "mentions"]
 
@@ -146,8 +146,14 @@ _ITEM_LEAD = re.compile(r"^(the|a|an|patients with|people with|those with|in|wit
 
 
 def mentions(text: str, concept: Concept) -> bool:
-    """Does the text name the concept (any of its terms, whole words)?"""
+    """Does the text name the concept (any of its terms, whole words)? The single-word terms
+    of a phrase the lexicon does not know are stems ("tailor"), compared as stems, so
+    "tailored" names it."""
     folded = normalize(text).replace("\u2019", "'")
+    if concept.kind == "phrase":
+        stems = set(content_words(folded))
+        if any(" " not in t and t in stems for t in concept.terms):
+            return True
     return any(term_pattern(t).search(folded) for t in concept.terms)
 
 
@@ -247,9 +253,12 @@ def analyze_question(question: str) -> QuestionAnalysis:
     facets = [_concept(e, _wording(question, e)) for e in facet_entities]
     facets += [Concept(name=r, terms=[r.lower()], kind="phrase") for r in raw_facets]
     if not focus and not populations and not facets:
+        # A topic the lexicon does not know: its specific words name it ("balloon
+        # enteroscopy"), not the words saying what is asked ("efficacious", "safe").
         words = content_words(question)
-        if words:
-            focus.append(Concept(name=_plain_topic(question), terms=words, kind="phrase"))
+        specific = [w for w in words if w not in QUESTION_GENERIC_WORDS] or words
+        if specific:
+            focus.append(Concept(name=_plain_topic(question), terms=specific, kind="phrase"))
     analysis = QuestionAnalysis(
         question=question,
         type=_question_type(question),

@@ -20,30 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from curbside.rag.text import content_words, is_negated, numbers, split_sentences, strip_citations
+from curbside.rag.text import (
+    GENERIC_WORDS,
+    content_words,
+    is_negated,
+    numbers,
+    split_sentences,
+    strip_citations,
+)
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
 
 log = logging.getLogger(__name__)
-
-# Words that are content words but too general to count as a "specific term" that must be
-# found in the passage (drug, disease, test names are specific; these are not).
-_GENERIC = frozenset(
-    content_words(
-        """treatment treatments therapy therapies management recommended recommendation
-        recommendations guideline guidelines associated association including include
-        clinical clinically disease diseases condition conditions symptoms symptom common
-        commonly important significant significantly evidence studies study review reviews
-        outcome outcomes effective effect effects increase increased reduce reduced reduction
-        individuals adults children people approach approaches assessment evaluation
-        diagnosis diagnostic considered consider should recommend suggests suggested
-        available different several various possible however although whether because
-        between important typically usually frequently present presented presentation
-        involvement involving reported report reports described describes occur occurs
-        occurred cause causes caused related relevant further additional"""
-    )
-)
 
 
 _VERDICT_WORD = re.compile(r"^\W*(yes|no|it depends)\b\s*[,:;.-]?\s*", re.IGNORECASE)
@@ -194,7 +183,7 @@ class OfflineSupportScorer(SupportScorer):
             if claim_words
             else 0.0
         )
-        specific = [w for w in set(claim_words) if len(w) >= 6 and w not in _GENERIC]
+        specific = [w for w in set(claim_words) if len(w) >= 6 and w not in GENERIC_WORDS]
         missing_specific = (
             sum(1 for w in specific if w not in passage_words) / len(specific) if specific else 0.0
         )

@@ -117,6 +117,37 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and not w.isdigit() and len(w) > 1]
 
 
+# Content words too general to identify a topic or to count as a "specific term" a passage
+# must contain (drug, disease and test names are specific; these are not). Stemmed.
+GENERIC_WORDS = frozenset(
+    content_words(
+        """treatment treatments therapy therapies management recommended recommendation
+        recommendations guideline guidelines associated association including include
+        clinical clinically disease diseases condition conditions symptoms symptom common
+        commonly important significant significantly evidence studies study review reviews
+        outcome outcomes effective effect effects increase increased reduce reduced reduction
+        individuals adults children people approach approaches assessment evaluation
+        diagnosis diagnostic considered consider should recommend suggests suggested
+        available different several various possible however although whether because
+        between important typically usually frequently present presented presentation
+        involvement involving reported report reports described describes occur occurs
+        occurred cause causes caused related relevant further additional"""
+    )
+)
+# Evaluative and linking words of research questions ("Is X efficacious and safe in a
+# community setting?"): they say what is asked about X, not what X is.
+QUESTION_GENERIC_WORDS = GENERIC_WORDS | frozenset(
+    content_words(
+        """efficacious efficacy safe safety useful usefulness benefit beneficial benefits
+        promote promotes improve improves improved improvement better worse good poor use
+        used using setting settings community patients patient role impact influence affect
+        affects predict predicts predictor predictors value valuable necessary needed really
+        worth justified appropriate feasible possible likely change changes factor factors
+        among within without"""
+    )
+)
+
+
 def numbers(text: str) -> set[str]:
     """Numbers as written (commas and spaces removed), e.g. {'30', '2.5%'}."""
     found = set()

@@ -320,3 +320,67 @@ def test_injected_citation_markers_never_survive(evidence: Evidence) -> None:
     assert "[99]" not in result.text
     assert "disclaimer" not in result.text
     assert all(1 <= n <= len(result.references) for n in _cited_numbers(result.text))
+
+
+def test_every_draft_sentence_says_what_enforcement_did(evidence: Evidence) -> None:
+    draft = (
+        "## Findings\n\n"
+        "- Foot drop is most often caused by common peroneal neuropathy at the fibular head [1].\n"
+        "- Mononeuritis multiplex occurs in systemic lupus erythematosus and may cause foot "
+        "drop [1, 2].\n"
+        "- Sensory ataxic neuronopathy is characteristic of Sjogren syndrome neuropathy [1].\n"
+        "- Intravenous immunoglobulin reverses foot drop within two days [2]."
+    )
+    result = enforce_citations(draft, evidence, WordRuleScorer(), THRESHOLD)
+    outcomes = [(s.outcome, s.delivered_citations) for s in result.draft_sentences]
+    assert outcomes == [
+        ("not_claim", []),  # the heading
+        ("kept", [1]),
+        ("trimmed", [2]),
+        ("recited", [3]),
+        ("dropped", []),
+    ]
+    # Delivered sentences carry the renumbered references, not the evidence numbers.
+    assert [s.citations for s in result.sentences] == [[1], [2], [3]]
+
+
+def test_an_uncited_verdict_line_is_recited_not_dropped(evidence: Evidence) -> None:
+    """Issue 10: the model's "Yes, ..." line without a citation, which a retrieved passage
+    supports, is delivered with that passage's citation."""
+    draft = (
+        "Yes, mononeuritis multiplex occurs in systemic lupus erythematosus and may cause "
+        "foot drop.\n\n"
+        "Foot drop is most often caused by common peroneal neuropathy at the fibular head [1]."
+    )
+    result = enforce_citations(draft, evidence, WordRuleScorer(), THRESHOLD)
+    assert result.draft_sentences[0].outcome == "recited"
+    assert result.sentences[0].text.startswith("Yes, mononeuritis multiplex")
+    assert result.sentences[0].citations == [1]
+    assert [r.meta.id for r in result.references] == ["eular-sle", "stewart"]
+
+
+def test_claims_citing_only_sources_off_the_question_are_dropped(evidence: Evidence) -> None:
+    """A model that copies a distractor verbatim writes a faithful, cited, useless sentence:
+    it is not delivered, and nothing is re-cited to such a source."""
+    draft = (
+        "Ankle foot orthoses improve walking speed after stroke [4]. "
+        "Mononeuritis multiplex occurs in systemic lupus erythematosus and may cause foot "
+        "drop [2]. Ankle foot orthoses improve walking speed after stroke."
+    )
+    result = enforce_citations(draft, evidence, WordRuleScorer(), THRESHOLD, frozenset({4}))
+    assert [s.outcome for s in result.draft_sentences] == ["dropped", "kept", "dropped"]
+    assert "stroke" not in result.text
+    assert [r.meta.id for r in result.references] == ["eular-sle"]
+
+
+def test_sources_not_about_the_question_are_told_apart(evidence: Evidence) -> None:
+    from curbside.rag.engine import off_topic_sources
+    from curbside.rag.question import analyze_question
+
+    lupus = analyze_question("Can foot drop occur in systemic lupus erythematosus?")
+    # Sources 3 (Sjogren neuronopathy) and 4 (orthoses after stroke) name neither foot
+    # drop nor lupus; 1 names foot drop, 2 both.
+    assert off_topic_sources(evidence, lupus) == frozenset({3, 4})
+    # A topic the lexicon does not know is judged by its specific words.
+    unknown = analyze_question("Is double balloon enteroscopy efficacious and safe?")
+    assert off_topic_sources(evidence, unknown) == frozenset({1, 2, 3, 4})

@@ -325,16 +325,6 @@ class ExtractiveDrafter(Drafter):
         chosen += self._guideline_point(gated, chosen, floor)
         return self._layout(opening, facet_points, missing, chosen, analysis)
 
-    def sections_only(
-        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
-    ) -> str:
-        """The titled sections of an extractive answer without its opening line (hybrid
-        mode: an LLM wrote the verdict and the synthesis above them)."""
-        draft = self.draft(question, evidence, analysis)
-        lines = draft.split("\n")
-        first_section = next((i for i, line in enumerate(lines) if line.startswith("## ")), None)
-        return "\n".join(lines[first_section:]) if first_section is not None else ""
-
     def _facet_points(
         self, gated: list[Candidate], analysis: QuestionAnalysis, chosen: list[Candidate]
     ) -> tuple[list[Candidate], list[Concept]]:
