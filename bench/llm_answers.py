@@ -258,6 +258,40 @@ def report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> Non
         label_report(runs, labels)
 
 
+def re_enforce(runs: dict[str, list[dict[str, Any]]], data_dir: Path) -> None:
+    """Enforce the saved drafts again with the current code (drafts and their numbered
+    evidence are in results.jsonl), so enforcement figures follow the code, not the day
+    of the run. The model is not called again."""
+    from curbside.eval.metrics import yes_no_maybe
+    from curbside.rag.citations import enforce_citations
+    from curbside.rag.engine import off_topic_sources
+    from curbside.rag.factory import make_embedder, make_offline_scorer
+    from curbside.rag.models import Answer, Evidence
+    from curbside.rag.question import analyze_question
+    from curbside.settings import Settings
+
+    settings = Settings(data_dir=data_dir)
+    scorer = make_offline_scorer(settings, make_embedder(settings))
+    threshold = settings.citations.support_threshold
+    for records in runs.values():
+        for r in records:
+            saved = r["answer"]
+            if not saved["draft"] or not saved.get("evidence"):
+                continue  # not covered before drafting: nothing to enforce
+            evidence = Evidence.model_validate(saved["evidence"])
+            analysis = analyze_question(saved["standalone_question"])
+            off_topic = off_topic_sources(evidence, analysis)
+            enforced = enforce_citations(saved["draft"], evidence, scorer, threshold, off_topic)
+            saved["draft_sentences"] = [s.model_dump() for s in enforced.draft_sentences]
+            answer = Answer(
+                question=saved["question"],
+                standalone_question=saved["standalone_question"],
+                sentences=enforced.sentences,
+                not_covered=not enforced.has_claims,
+            )
+            r["scores"]["predicted_label"] = yes_no_maybe(answer)
+
+
 def sentence_key(record_id: str, mode: str, text: str) -> str:
     return f"{mode}|{record_id}|{text}"
 
@@ -311,7 +345,9 @@ def write_sample(runs: dict[str, list[dict[str, Any]]], size: int, path: Path) -
     items = []
     for mode, records in runs.items():
         for r in records:
-            evidence = {s["number"]: s for s in (r["answer"].get("evidence") or {}).get("sources", [])}
+            evidence = {
+                s["number"]: s for s in (r["answer"].get("evidence") or {}).get("sources", [])
+            }
             for s in model_sentences(r, mode):
                 cited = [
                     {
@@ -358,6 +394,9 @@ def main() -> int:
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--labels", type=Path, default=None)
     parser.add_argument("--sample", type=int, default=0)
+    parser.add_argument(
+        "--re-enforce", action="store_true", help="apply today's enforcement to the drafts"
+    )
     args = parser.parse_args()
     if not (SHARED_DATA / "pubmedqa").exists() or not (SHARED_DATA / "medquad").exists():
         print(f"skipped: {SHARED_DATA}/pubmedqa or medquad not found")
@@ -377,6 +416,8 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
     runs = {m: load_records(args.work / "runs" / m)[: args.questions] for m in modes}
+    if args.re_enforce:
+        re_enforce(runs, args.work / "index")
     if args.sample:
         write_sample(runs, args.sample, args.work / "label-sample.jsonl")
     report(runs, read_labels(args.labels))

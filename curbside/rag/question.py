@@ -151,7 +151,7 @@ def mentions(text: str, concept: Concept) -> bool:
     "tailored" names it."""
     folded = normalize(text).replace("\u2019", "'")
     if concept.kind == "phrase":
-        stems = set(content_words(folded))
+        stems = set(content_words(folded.replace("-", " ")))  # "double-balloon"
         if any(" " not in t and t in stems for t in concept.terms):
             return True
     return any(term_pattern(t).search(folded) for t in concept.terms)
@@ -255,7 +255,7 @@ def analyze_question(question: str) -> QuestionAnalysis:
     if not focus and not populations and not facets:
         # A topic the lexicon does not know: its specific words name it ("balloon
         # enteroscopy"), not the words saying what is asked ("efficacious", "safe").
-        words = content_words(question)
+        words = list(dict.fromkeys(content_words(question.replace("-", " "))))
         specific = [w for w in words if w not in QUESTION_GENERIC_WORDS] or words
         if specific:
             focus.append(Concept(name=_plain_topic(question), terms=specific, kind="phrase"))

@@ -275,3 +275,62 @@ def test_scorer_judge_thresholds_and_caches(tmp_path: Path) -> None:
         make_judge("llm", settings, embedder=None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown judge"):
         make_judge("oracle", settings, embedder=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("enforcer", "judge", "self_judged"),
+    [
+        (None, None, True),  # offline scorer enforces, offline scorer judges
+        (None, {"backend": "llamacpp", "gguf_path": "/m/a.gguf"}, False),
+        ({"backend": "llamacpp", "gguf_path": "/m/a.gguf"}, None, False),
+        (
+            {"backend": "llamacpp", "gguf_path": "/m/a.gguf"},
+            {"backend": "llamacpp", "gguf_path": "/m/a.gguf"},
+            True,
+        ),
+        (
+            {"backend": "llamacpp", "gguf_path": "/m/a.gguf"},
+            {"backend": "llamacpp", "gguf_path": "/m/b.gguf"},
+            False,
+        ),
+        (
+            {"backend": "openai", "model": "qwen", "base_url": "http://127.0.0.1:8080/v1"},
+            {"backend": "openai", "model": "qwen", "base_url": "http://127.0.0.1:8080/v1"},
+            True,
+        ),
+        (
+            {"backend": "openai", "model": "qwen", "base_url": "http://127.0.0.1:8080/v1"},
+            {"backend": "ollama", "model": "qwen", "base_url": "http://127.0.0.1:11434"},
+            False,
+        ),
+        (
+            {"backend": "openai", "model": "gpt-4o-mini"},
+            {"backend": "openai", "model": "gpt-4o"},
+            False,
+        ),
+    ],
+)
+def test_self_judging_is_flagged_for_every_backend_and_judge(
+    tmp_path: Path,
+    enforcer: dict[str, str] | None,
+    judge: dict[str, str] | None,
+    self_judged: bool,
+) -> None:
+    """The engine's scorer and eval's judge come from the same factory functions, so a run
+    judged by the model that enforced its citations carries the same name on both sides."""
+    from curbside.eval.judge import ScorerJudge, is_self_judged
+    from curbside.rag.factory import make_llm_judge_scorer, make_offline_scorer, make_support_scorer
+    from curbside.settings import GenerationSettings, Settings
+
+    chat_model = object()  # the scorers only keep it; nothing is asked here
+    settings = Settings(data_dir=tmp_path)
+    if enforcer is not None:
+        settings.generation = GenerationSettings(**enforcer)  # type: ignore[arg-type]
+        settings.citations.scorer = "llm"
+    engine_scorer = make_support_scorer(settings, embedder=None, chat_model=chat_model)  # type: ignore[arg-type]
+    if judge is None:
+        grader = ScorerJudge(make_offline_scorer(settings, embedder=None), 0.5)  # type: ignore[arg-type]
+    else:
+        generation = GenerationSettings(**judge)  # type: ignore[arg-type]
+        grader = ScorerJudge(make_llm_judge_scorer(chat_model, generation), 0.5)
+    assert is_self_judged(grader.name, engine_scorer.name) is self_judged

@@ -135,3 +135,17 @@ def test_a_new_specific_question_is_left_alone() -> None:
     history = [Turn(question="Can foot drop occur in SLE?")]
     question = "What is the dose of duloxetine for painful diabetic neuropathy?"
     assert rule_based_standalone(question, history) == question
+
+
+def test_a_topic_the_lexicon_does_not_know_is_named_by_its_specific_words() -> None:
+    """PubMedQA-style questions: the evaluative words ("efficacious", "safe") say what is
+    asked, not what about; hyphenated and inflected forms still name the topic."""
+    analysis = analyze_question(
+        "Double balloon enteroscopy: is it efficacious and safe in a community setting?"
+    )
+    (focus,) = analysis.focus
+    assert focus.kind == "phrase" and focus.terms == ["double", "balloon", "enteroscopy"]
+    assert mentions("Emergency double-balloon enteroscopy was performed.", focus)
+    assert not mentions("Influenza vaccine was judged efficacious and safe.", focus)
+    tailored = analyze_question("Can tailored interventions increase mammography use?")
+    assert mentions("Tailored print communications were mailed.", tailored.focus[0])

@@ -60,7 +60,15 @@ them.
 - Every sentence must end with its citation in square brackets before the final period, \
 like this [1] or this [2, 3]. Cite only numbers of the evidence list.
 - Do not add facts that are not in the evidence. No headings, no lists, no disclaimer.
-{audience_rule}"""
+{audience_rule}
+
+Two examples of the shape of an answer (format only; they are not evidence):
+Question: Does drug A lower blood pressure in adults with diabetes?
+Answer: No, drug A did not lower blood pressure more than placebo in the 120 adults with \
+diabetes of the trial [2]. Side effects were similar in both groups [2].
+Question: Is test B useful to detect condition C in children?
+Answer: Yes, test B detected condition C with a sensitivity of 91% in 300 children [1]. \
+It missed mild cases more often [1]."""
 
 _AUDIENCE_RULES = {
     "clinician": "- Write for a physician: precise clinical terms, concise.",
