@@ -195,7 +195,7 @@ def load_records(run_dir: Path) -> list[dict[str, Any]]:
     return list(records.values())
 
 
-def report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> None:
+def report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[str, Any]]) -> None:
     rows = []
     for mode, records in runs.items():
         if not records:
@@ -296,74 +296,113 @@ def sentence_key(record_id: str, mode: str, text: str) -> str:
     return f"{mode}|{record_id}|{text}"
 
 
-def label_report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, str]) -> None:
-    """False drop: a sentence its cited passage supports, dropped or re-cited elsewhere.
-    False keep: a sentence its cited passage does not support, delivered with that citation."""
+def label_report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[str, Any]]) -> None:
+    """Against hand labels (the evidence numbers that support each sentence):
+    false drop = a sentence its cited source supports (or, uncited, one a shown source
+    supports) that enforcement dropped, or re-cited away from a supporting citation;
+    false keep = a sentence delivered with a citation to a source that does not support it."""
     rows = []
     for mode, records in runs.items():
-        outcome_by_key = {
-            sentence_key(r["id"], mode, s["text"]): s["outcome"]
-            for r in records
-            for s in model_sentences(r, mode)
-        }
-        pairs = [(labels[k], o) for k, o in outcome_by_key.items() if k in labels]
-        supported = [o for lab, o in pairs if lab == "supported"]
-        unsupported = [o for lab, o in pairs if lab == "unsupported"]
-        false_drop = sum(o in ("dropped", "recited") for o in supported)
-        false_keep = sum(o in ("kept", "trimmed") for o in unsupported)
-        delivered_unsupported = false_keep
-        delivered = sum(o in ("kept", "trimmed") for _, o in pairs)
+        judged: list[tuple[dict[str, Any], set[int]]] = []
+        for r in records:
+            for s in model_sentences(r, mode):
+                label = labels.get(sentence_key(r["id"], mode, s["text"]))
+                if label is not None:
+                    judged.append((s, set(label["supporting"])))
+        if not judged:
+            continue
+
+        def supported_as_cited(s: dict[str, Any], ok: set[int]) -> bool:
+            return bool(ok & set(s["citations"])) if s["citations"] else bool(ok)
+
+        supported = [(s, ok) for s, ok in judged if supported_as_cited(s, ok)]
+        false_drop = sum(
+            s["outcome"] == "dropped" or (s["outcome"] == "recited" and bool(s["citations"]))
+            for s, ok in supported
+        )
+        unsupported = [s for s, ok in judged if not ok]
+        delivered = [(s, ok) for s, ok in judged if s["outcome"] in ("kept", "trimmed", "recited")]
+        false_keep = sum(1 for s, ok in delivered if not ok & set(s["delivered_citations"]))
         rows.append(
             [
                 mode,
-                len(pairs),
+                len(judged),
                 len(supported),
-                len(unsupported),
                 false_drop / len(supported) if supported else float("nan"),
-                false_keep / len(unsupported) if unsupported else float("nan"),
-                delivered_unsupported / delivered if delivered else float("nan"),
+                len(unsupported),
+                (
+                    sum(s["outcome"] != "dropped" for s in unsupported) / len(unsupported)
+                    if unsupported
+                    else float("nan")
+                ),
+                len(delivered),
+                false_keep / len(delivered) if delivered else float("nan"),
             ]
         )
     table(
-        "Enforcement against hand labels (sentence as cited by the model)",
+        "Enforcement against hand labels (evalsets/llm_support_labels.jsonl)",
         [
             "mode",
             "labelled",
-            "supported",
-            "unsupported",
+            "supported as cited",
             "false-drop rate",
+            "supported by no shown source",
             "false-keep rate",
-            "unsupported among delivered",
+            "delivered",
+            "delivered with a non-supporting citation",
         ],
         rows,
     )
 
 
+def shown_numbers(evidence: Any, mode: str) -> list[int]:
+    """The evidence numbers the model was shown (the prompt's budget decides)."""
+    from curbside.rag.drafting.llm import (
+        FULL_EVIDENCE_CHARS,
+        HYBRID_EVIDENCE_CHARS,
+        HYBRID_SOURCES,
+        format_evidence,
+    )
+
+    if mode == "hybrid":
+        text = format_evidence(evidence, HYBRID_EVIDENCE_CHARS, HYBRID_SOURCES)
+    else:
+        text = format_evidence(evidence, FULL_EVIDENCE_CHARS)
+    return [int(n) for n in re.findall(r"^\[(\d+)\]", text, flags=re.MULTILINE)]
+
+
 def write_sample(runs: dict[str, list[dict[str, Any]]], size: int, path: Path) -> None:
-    """Model sentences with the passages they cite, without what enforcement did with them
-    (so labelling stays blind), in a fixed random order."""
+    """Model sentences with every source the model was shown (and any other it cited), in a
+    fixed random order, without what enforcement did with them: labelling stays blind."""
+    from curbside.rag.models import Evidence
+
     items = []
     for mode, records in runs.items():
         for r in records:
-            evidence = {
-                s["number"]: s for s in (r["answer"].get("evidence") or {}).get("sources", [])
-            }
+            saved = r["answer"].get("evidence")
+            if not saved:
+                continue
+            evidence = Evidence.model_validate(saved)
+            shown = shown_numbers(evidence, mode)
             for s in model_sentences(r, mode):
-                cited = [
-                    {
-                        "number": n,
-                        "title": evidence[n]["meta"]["title"],
-                        "passages": [p["text"] for p in evidence[n]["passages"]],
-                    }
-                    for n in s["citations"]
-                    if n in evidence
-                ]
+                numbers = shown + [n for n in s["citations"] if n not in shown]
+                sources = []
+                for n in numbers:
+                    source = evidence.by_number(n)
+                    if source is not None:
+                        sources.append(
+                            {
+                                "number": n,
+                                "source_id": source.meta.id,
+                                "passages": [p.text for p in source.passages],
+                            }
+                        )
                 items.append(
                     {
                         "key": sentence_key(r["id"], mode, s["text"]),
                         "question": r["question"],
                         "sentence": s["text"],
-                        "cited": cited,
+                        "sources": sources,
                     }
                 )
     random.Random(10).shuffle(items)
@@ -373,14 +412,14 @@ def write_sample(runs: dict[str, list[dict[str, Any]]], size: int, path: Path) -
     print(f"wrote {min(size, len(items))} of {len(items)} model sentences to {path}")
 
 
-def read_labels(path: Path | None) -> dict[str, str]:
+def read_labels(path: Path | None) -> dict[str, dict[str, Any]]:
     if path is None:
         return {}
     labels = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             item = json.loads(line)
-            labels[item["key"]] = item["label"]
+            labels[item["key"]] = item
     return labels
 
 

@@ -67,6 +67,38 @@ def _shared(claim_words: Sequence[str], sentence: str) -> float:
     return sum(1 for w in claim_words if w in found) / len(claim_words)
 
 
+_AIM = re.compile(
+    r"\b(the (main |primary )?(aims?|purposes?|objectives?|goals?) (of (this|the|our) "
+    r"(study|trial|review|analysis|work) )?(was|were|is|are) to|(we|this study|the study|"
+    r"this trial) (aimed|sought|set out|was designed|were designed|wanted|intended) to|"
+    r"we (hypothesi[sz]ed|asked|investigated|examined|evaluated|assessed) whether|"
+    r"to (determine|investigate|assess|evaluate|examine|explore|test|compare|clarify) "
+    r"(whether|if)|(it is|it remains|remains|is) (unknown|unclear|not known|uncertain) "
+    r"whether|there (is|are) (few|little|scant) data|little is known)\b",
+    re.IGNORECASE,
+)
+# "No difference" is a negative finding even without a negation word: "cIMT was nearly
+# identical in carriers" answers "do mutations increase cIMT?" with no.
+_NO_DIFFERENCE = re.compile(
+    r"\b(similar|comparable|identical|equivalent|did not differ|no (statistically )?"
+    r"(significant )?(difference|change|association|effect|benefit|improvement)s?)\b",
+    re.IGNORECASE,
+)
+
+
+def findings_only(sentences: Sequence[str]) -> list[str]:
+    """The sentences that report something, without those stating a study's aim or open
+    question ("We evaluated whether ...", "It is unknown whether ..."); all of them when
+    every one is such a sentence."""
+    kept = [s for s in sentences if not _AIM.search(s)]
+    return kept or list(sentences)
+
+
+def negative_polarity(text: str) -> bool:
+    """Negated, or a no-difference finding."""
+    return is_negated(text) or bool(_NO_DIFFERENCE.search(text))
+
+
 def is_normative(text: str) -> bool:
     """Says what should (not) be done, as a recommendation does."""
     return bool(_NORMATIVE.search(text))
@@ -166,6 +198,9 @@ class OfflineSupportScorer(SupportScorer):
 
     def signals(self, sentence: str, passages: Sequence[str]) -> SupportSignals:
         claim = without_verdict_word(strip_citations(sentence))
+        # What a study set out to examine supports nothing: an abstract's aim sentence holds
+        # every word of "Yes, X improves Y" whatever the results were.
+        passages = [" ".join(findings_only(split_sentences(p))) for p in passages]
         passage_sentences = [s for p in passages for s in split_sentences(p)]
         if not claim or not passage_sentences:
             return SupportSignals(0.0, 0.0, 0, 1.0, False)
@@ -199,7 +234,7 @@ class OfflineSupportScorer(SupportScorer):
         # holds a "no" somewhere, which would flag every affirmative claim it supports.
         best_sentence = int(sims[: len(passage_sentences)].argmax())
         closest = passage_sentences[best_sentence]
-        negation_mismatch = is_negated(claim) != is_negated(closest)
+        negation_mismatch = negative_polarity(claim) != negative_polarity(closest)
         # A recommendation needs a recommendation about the same thing: the closest sentence,
         # or one sharing most of the claim's words ("This policy should be reevaluated"
         # does not back "should be excluded from transplantation").

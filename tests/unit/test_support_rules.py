@@ -188,3 +188,30 @@ def test_a_recommendation_backed_by_a_recommendation_is_supported(
     claim = "Ankle-foot orthoses are recommended for foot drop after stroke."
     assert not scorer.signals(claim, passage).modality_mismatch
     assert scorer.score(claim, passage) >= THRESHOLD
+
+
+def test_a_studys_aim_supports_no_claim(scorer: OfflineSupportScorer) -> None:
+    """An abstract's aim sentence holds every word of "Yes, X improves Y"; only its results
+    may support the verdict."""
+    from curbside.rag.support import findings_only
+
+    abstract = [
+        "We evaluated whether statin pretreatment improves outcome after stroke. "
+        "Statin pretreatment was associated with an odds ratio of 1.1 (95% CI 0.8 to 1.5)."
+    ]
+    assert findings_only(abstract[0].split(". ")) == [
+        "Statin pretreatment was associated with an odds ratio of 1.1 (95% CI 0.8 to 1.5)."
+    ]
+    signals = scorer.signals("Yes, statin pretreatment improves outcome after stroke.", abstract)
+    assert signals.coverage < 1.0  # "improves" and "outcome" are only in the aim sentence
+
+
+def test_a_no_difference_finding_has_negative_polarity(scorer: OfflineSupportScorer) -> None:
+    from curbside.rag.support import negative_polarity
+
+    assert negative_polarity("Carotid IMT was nearly identical in carriers and controls.")
+    assert negative_polarity("There was no significant difference in adherence.")
+    assert not negative_polarity("Adherence improved with three reminders.")
+    passage = ["Carotid intima-media thickness was nearly identical in carriers and controls."]
+    claim = "No, the mutations do not increase carotid intima-media thickness in carriers."
+    assert not scorer.signals(claim, passage).negation_mismatch
