@@ -56,6 +56,10 @@ _INTERVENTION = re.compile(
 )
 UNKNOWN_NAME_SIMILARITY = 0.6  # below this best dense similarity an unknown name decides
 PATIENT_NOTE = "Please discuss what this means for you with your doctor."
+MODEL_DRAFT_UNSUPPORTED = (
+    "The language model's draft had no sentence its sources support; this answer quotes the "
+    "sources directly instead."
+)
 
 
 class AnswerEngine:
@@ -264,6 +268,20 @@ class AnswerEngine:
         timings["enforce"] = time.perf_counter() - mark
         base.draft_sentences = enforced.draft_sentences
         base.repairs = enforced.repairs
+        if (
+            self.chat_model is not None
+            and not enforced.has_claims
+            and not NOT_COVERED_MARK.search(draft)
+        ):
+            # The model wrote about the question but nothing it wrote is supported: quote
+            # the sources rather than say they do not cover what they cover. Said openly.
+            fallback = self.extractive_drafter(audience).draft(standalone, evidence, analysis)
+            enforced = enforce_citations(
+                fallback, evidence, self.scorer, self.settings.citations.support_threshold
+            )
+            base.repairs = [*base.repairs, *enforced.repairs]
+            if enforced.has_claims:
+                base.warnings = [*base.warnings, MODEL_DRAFT_UNSUPPORTED]
         if not enforced.has_claims or (NOT_COVERED_MARK.search(draft) and not enforced.references):
             yield self._finish(self._not_covered(base, evidence, filters), timings, started)
             return
@@ -285,10 +303,13 @@ class AnswerEngine:
         base.coverage = facet_coverage(analysis, enforced.sentences)
         yield self._finish(base, timings, started)
 
+    def extractive_drafter(self, audience: str) -> ExtractiveDrafter:
+        limit = {"patient": 5}.get(audience, self.settings.generation.max_sentences)
+        return ExtractiveDrafter(self.embedder, limit)
+
     def drafter(self, audience: str) -> Drafter:
         """The answer writer of the configured backend and mode, for this audience."""
-        limit = {"patient": 5}.get(audience, self.settings.generation.max_sentences)
-        extractive = ExtractiveDrafter(self.embedder, limit)
+        extractive = self.extractive_drafter(audience)
         if self.chat_model is None:
             return extractive
         mode = self.settings.generation.mode

@@ -311,3 +311,60 @@ def test_cli_ask_json(data_dir: Path) -> None:
     answer = Answer.model_validate(json.loads(result.stdout))
     assert answer.question == FOOT_DROP
     assert_well_cited(answer)
+
+
+def _with_scripted_model(engine: AnswerEngine, reply: str) -> AnswerEngine:
+    """The real engine (index, embedder, scorer, enforcement) with a chat model that always
+    writes `reply`: the behaviour under test is the engine's, not a model's."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from curbside.rag.engine import AnswerEngine
+
+    settings = engine.settings.model_copy(deep=True)
+    settings.generation.backend = "openai"  # type: ignore[assignment]
+    model = GenericFakeChatModel(messages=iter([reply] * 4))
+    return AnswerEngine(settings, engine.retriever, engine.scorer, engine.embedder, model)
+
+
+def test_a_model_draft_with_nothing_supported_falls_back_to_quoting_the_sources(
+    engine: AnswerEngine,
+) -> None:
+    from curbside.rag.engine import MODEL_DRAFT_UNSUPPORTED
+
+    scripted = _with_scripted_model(
+        engine, "Yes, foot drop is cured by drinking green tea every morning [1]."
+    )
+    answer = scripted.ask("Can foot drop occur in systemic lupus erythematosus?")
+    assert not answer.not_covered
+    assert "green tea" not in answer.text
+    assert [s.outcome for s in answer.draft_sentences] == ["dropped"]
+    assert MODEL_DRAFT_UNSUPPORTED in answer.warnings
+    assert answer.references and all(s.citations for s in answer.sentences if s.is_claim)
+
+
+def test_a_model_that_copies_an_off_topic_source_is_not_delivered(engine: AnswerEngine) -> None:
+    """Faithful to its passage and cited, but about another question: dropped. Real
+    retrieval for the question, plus a source retrieved for an unrelated question."""
+    from curbside.rag.citations import enforce_citations
+    from curbside.rag.engine import off_topic_sources
+    from curbside.rag.question import analyze_question
+
+    question = "Can foot drop occur in systemic lupus erythematosus?"
+    analysis = analyze_question(question)
+    evidence = engine.retriever.retrieve(question, None, analysis)
+    other = engine.retriever.retrieve("What is the starting dose of amitriptyline for pain?")
+    stray = other.sources[0].model_copy(update={"number": len(evidence.sources) + 1})
+    evidence = evidence.model_copy(update={"sources": [*evidence.sources, stray]})
+    assert stray.number in off_topic_sources(evidence, analysis)
+    assert not off_topic_sources(evidence, analysis) >= {s.number for s in evidence.sources}
+
+    copied = stray.passages[0].text.split(". ")[0].rstrip(".")
+    draft = f"{copied} [{stray.number}]."
+    threshold = engine.settings.citations.support_threshold
+    faithful = enforce_citations(draft, evidence, engine.scorer, threshold)
+    assert faithful.draft_sentences[0].outcome == "kept"  # true to its source...
+    enforced = enforce_citations(
+        draft, evidence, engine.scorer, threshold, off_topic_sources(evidence, analysis)
+    )
+    assert enforced.draft_sentences[0].outcome == "dropped"  # ...and not an answer
+    assert copied not in enforced.text
