@@ -263,7 +263,8 @@ def re_enforce(runs: dict[str, list[dict[str, Any]]], data_dir: Path) -> None:
     evidence are in results.jsonl), so enforcement figures follow the code, not the day
     of the run. The model is not called again."""
     from curbside.eval.metrics import yes_no_maybe
-    from curbside.rag.citations import enforce_citations
+    from curbside.rag.citations import NOT_COVERED_MARK, enforce_citations
+    from curbside.rag.drafting.extractive import ExtractiveDrafter
     from curbside.rag.engine import off_topic_sources
     from curbside.rag.factory import make_embedder, make_offline_scorer
     from curbside.rag.models import Answer, Evidence
@@ -271,7 +272,9 @@ def re_enforce(runs: dict[str, list[dict[str, Any]]], data_dir: Path) -> None:
     from curbside.settings import Settings
 
     settings = Settings(data_dir=data_dir)
-    scorer = make_offline_scorer(settings, make_embedder(settings))
+    embedder = make_embedder(settings)
+    scorer = make_offline_scorer(settings, embedder)
+    drafter = ExtractiveDrafter(embedder, settings.generation.max_sentences)
     threshold = settings.citations.support_threshold
     for records in runs.values():
         for r in records:
@@ -283,6 +286,10 @@ def re_enforce(runs: dict[str, list[dict[str, Any]]], data_dir: Path) -> None:
             off_topic = off_topic_sources(evidence, analysis)
             enforced = enforce_citations(saved["draft"], evidence, scorer, threshold, off_topic)
             saved["draft_sentences"] = [s.model_dump() for s in enforced.draft_sentences]
+            if not enforced.has_claims and not NOT_COVERED_MARK.search(saved["draft"]):
+                # As the engine does: quote the sources when nothing the model wrote holds.
+                quoted = drafter.draft(saved["standalone_question"], evidence, analysis)
+                enforced = enforce_citations(quoted, evidence, scorer, threshold)
             answer = Answer(
                 question=saved["question"],
                 standalone_question=saved["standalone_question"],

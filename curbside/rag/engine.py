@@ -290,7 +290,7 @@ class AnswerEngine:
         # only the headings, bullets and citation markers that curbside wrote.
         body = safe_answer_markdown(enforced.text)
         base.title = analysis.title
-        if not body.lstrip().startswith("#"):
+        if not body.lstrip().startswith("# "):  # a model's "## Section" is not a title
             body = f"# {escape_markdown(base.title)}\n\n{body}"
         if audience == "patient":
             body = f"{body}\n\n{PATIENT_NOTE}"

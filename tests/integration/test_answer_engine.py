@@ -368,3 +368,11 @@ def test_a_model_that_copies_an_off_topic_source_is_not_delivered(engine: Answer
     )
     assert enforced.draft_sentences[0].outcome == "dropped"  # ...and not an answer
     assert copied not in enforced.text
+
+
+def test_a_hybrid_answer_whose_verdict_was_dropped_keeps_its_title(engine: AnswerEngine) -> None:
+    scripted = _with_scripted_model(engine, "Yes, green tea cures foot drop in lupus [1].")
+    scripted.settings.generation.mode = "hybrid"
+    answer = scripted.ask("Can foot drop occur in systemic lupus erythematosus?")
+    assert answer.draft_sentences[0].outcome == "dropped"
+    assert answer.text.startswith(f"# {answer.title}\n\n## Key evidence\n\n")
