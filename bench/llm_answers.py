@@ -206,7 +206,9 @@ def report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[str, An
         outcomes = Counter(s["outcome"] for r in records for s in model_sentences(r, mode))
         claims = sum(outcomes.values()) or 1
         verdict_first = [model_sentences(r, mode)[:1] for r in records]
-        verdict_kept = sum(1 for v in verdict_first if v and v[0]["outcome"] != "dropped")
+        verdict_kept = sum(
+            1 for v in verdict_first if v and v[0]["outcome"] not in ("dropped", "off_topic")
+        )
         first = [r["timings"]["first_text"] for r in records if "first_text" in r["timings"]]
         total = [r["timings"]["total"] for r in records]
         invalid = sum(
@@ -225,6 +227,7 @@ def report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[str, An
                 outcomes["trimmed"] / claims,
                 outcomes["recited"] / claims,
                 outcomes["dropped"] / claims,
+                outcomes["off_topic"] / claims,
                 invalid,
                 p50(first),
                 p95(first),
@@ -245,7 +248,8 @@ def report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[str, An
             "kept",
             "trimmed",
             "re-cited",
-            "dropped",
+            "dropped (unsupported)",
+            "dropped (off the question)",
             "answers with invalid citations",
             "first text p50 s",
             "first text p95 s",
@@ -328,6 +332,7 @@ def label_report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[s
             for s, ok in supported
         )
         unsupported = [s for s, ok in judged if not ok]
+        off_topic = sum(s["outcome"] == "off_topic" for s, _ in judged)
         delivered = [(s, ok) for s, ok in judged if s["outcome"] in ("kept", "trimmed", "recited")]
         false_keep = sum(1 for s, ok in delivered if not ok & set(s["delivered_citations"]))
         rows.append(
@@ -338,10 +343,12 @@ def label_report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[s
                 false_drop / len(supported) if supported else float("nan"),
                 len(unsupported),
                 (
-                    sum(s["outcome"] != "dropped" for s in unsupported) / len(unsupported)
+                    sum(s["outcome"] not in ("dropped", "off_topic") for s in unsupported)
+                    / len(unsupported)
                     if unsupported
                     else float("nan")
                 ),
+                off_topic,
                 len(delivered),
                 false_keep / len(delivered) if delivered else float("nan"),
             ]
@@ -355,6 +362,7 @@ def label_report(runs: dict[str, list[dict[str, Any]]], labels: dict[str, dict[s
             "false-drop rate",
             "supported by no shown source",
             "false-keep rate",
+            "dropped as off the question",
             "delivered",
             "delivered with a non-supporting citation",
         ],

@@ -201,7 +201,7 @@ class CheckedSentence:
 
     @property
     def delivered(self) -> bool:
-        return self.outcome != "dropped"
+        return self.outcome not in ("dropped", "off_topic")
 
     @property
     def is_claim(self) -> bool:
@@ -267,7 +267,7 @@ class _Checker:
             # Faithful to a source that is not about the question (a model copying a
             # distractor verbatim): true, cited, and no answer. Not delivered.
             self.repair("dropped", clean, f"cites only sources not about the question {valid}")
-            return CheckedSentence(clean, [], None, "dropped")
+            return CheckedSentence(clean, [], None, "off_topic")
         joint = self.support(clean, valid) if valid else 0.0
         if valid and joint >= threshold:
             alone = (
@@ -286,13 +286,18 @@ class _Checker:
             outcome: Outcome = "kept" if keep == valid and valid == cited else "trimmed"
             return CheckedSentence(clean, keep, joint, outcome)
         # Unsupported as cited: look for a retrieved source that does support it.
-        best_n, best_score = 0, 0.0
+        best_n, best_score, stray_score = 0, 0.0, 0.0
         for n in passages:
-            if n in valid or n in self.off_topic:
+            if n in valid:
                 continue
             score = self.support(clean, [n])
-            if score > best_score:
+            if n in self.off_topic:  # never cited to, but worth knowing where it came from
+                stray_score = max(stray_score, score)
+            elif score > best_score:
                 best_n, best_score = n, score
+        if best_score < threshold <= stray_score:
+            self.repair("dropped", clean, "supported only by sources not about the question")
+            return CheckedSentence(clean, [], stray_score, "off_topic")
         if best_score >= threshold:
             self.repair(
                 "recited", clean, f"{cited or 'no citation'} -> [{best_n}] ({best_score:.2f})"

@@ -126,8 +126,9 @@ class Repair(BaseModel):
 
 #: What enforcement did with one draft sentence: delivered as cited ("kept"), delivered
 #: without some of its citations ("trimmed"), delivered with another source's citation
-#: ("recited"), left out ("dropped"), or not a claim (headings, questions, transitions).
-Outcome = Literal["kept", "trimmed", "recited", "dropped", "not_claim"]
+#: ("recited"), left out as unsupported ("dropped") or as citing only sources that are not
+#: about the question ("off_topic"), or not a claim (headings, questions, transitions).
+Outcome = Literal["kept", "trimmed", "recited", "dropped", "off_topic", "not_claim"]
 
 
 class CitedSentence(BaseModel):

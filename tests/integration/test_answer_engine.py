@@ -366,7 +366,7 @@ def test_a_model_that_copies_an_off_topic_source_is_not_delivered(engine: Answer
     enforced = enforce_citations(
         draft, evidence, engine.scorer, threshold, off_topic_sources(evidence, analysis)
     )
-    assert enforced.draft_sentences[0].outcome == "dropped"  # ...and not an answer
+    assert enforced.draft_sentences[0].outcome == "off_topic"  # ...and not an answer
     assert copied not in enforced.text
 
 
