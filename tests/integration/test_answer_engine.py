@@ -192,6 +192,16 @@ def test_design_page_question_answers_by_condition(engine: AnswerEngine) -> None
         opener.text,
     ), opener
     assert "stroke" not in answer.text.lower() and "diabetic foot" not in answer.text.lower()
+    # An entity's bullet comes from a source about that entity when one was retrieved: the
+    # SLE bullet from the SLE neuropathy cohort, not from a trigeminal-neuropathy series.
+    sle = [
+        r.meta.id
+        for s in answer.sentences
+        if s.section == "By condition" and re.search(r"\bSLE\b|lupus", s.text)
+        for r in answer.references
+        if r.number in s.citations
+    ]
+    assert "florica-sle-neuropathy-2011" in sle, sle
 
 
 def test_injected_instructions_are_retrieved_but_never_delivered(

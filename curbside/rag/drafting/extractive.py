@@ -106,6 +106,7 @@ class Candidate:
     passage_section: str
     quality: float
     guideline: bool = False
+    source_title: str = ""
     about_source: bool = False
     names_focus: bool = False
     names_focus_directly: bool = False  # the focus's own words, not a related term
@@ -185,6 +186,7 @@ class ExtractiveDrafter(Drafter):
                                 passage_section=passage.section,
                                 quality=quality,
                                 guideline=source.meta.kind == "guideline",
+                                source_title=source.meta.title,
                                 about_source=about_section
                                 or bool(_ABOUT_THE_SOURCE.search(sentence)),
                             ),
@@ -343,7 +345,10 @@ class ExtractiveDrafter(Drafter):
             if already:
                 continue
             if options:
-                points.append(options[0])
+                # A source about this entity speaks for it before a passing mention in a
+                # source about something else (SLE neuropathy cohort > trigeminal series).
+                dedicated = [c for c in options if mentions(c.source_title, facet)]
+                points.append((dedicated or options)[0])
             else:
                 missing.append(facet)
         return points, missing
