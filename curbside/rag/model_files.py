@@ -61,11 +61,22 @@ def _hash_files(model_dir: Path, files: list[Path]) -> str:
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(model_dir).as_posix().encode() + b"\0")
-        with path.open("rb") as handle:
-            while block := handle.read(_CHUNK):
-                digest.update(block)
+        _feed(digest, path)
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of one file, read in blocks."""
+    digest = hashlib.sha256()
+    _feed(digest, path)
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, path: Path) -> None:
+    with path.open("rb") as handle:
+        while block := handle.read(_CHUNK):
+            digest.update(block)
 
 
 @functools.lru_cache(maxsize=8)

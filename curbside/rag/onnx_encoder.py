@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from curbside.rag.model_files import (
+    file_sha256,
     load_fast_tokenizer,
     max_seq_length,
     model_digest,
@@ -119,16 +120,6 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     import numpy as np
 
@@ -218,7 +209,7 @@ def export_fp32(model_dir: Path, target: Path, max_threads: int | None = None) -
         "opset": ONNX_OPSET,
         "torch": torch.__version__,
         "parity_min_cosine": parity,
-        "sha256": _sha256(target),
+        "sha256": file_sha256(target),
     }
     target.with_suffix(".json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record
@@ -250,9 +241,9 @@ def quantize_int8(source: Path, target: Path) -> dict[str, Any]:
         logging.getLogger().removeFilter(quiet)
         partial.unlink(missing_ok=True)
     record = {
-        "source_sha256": _sha256(source),
+        "source_sha256": file_sha256(source),
         "quantizer": f"onnxruntime {onnxruntime.__version__} quantize_dynamic QInt8",
-        "sha256": _sha256(target),
+        "sha256": file_sha256(target),
     }
     target.with_suffix(".json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record

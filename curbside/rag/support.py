@@ -200,8 +200,9 @@ class OfflineSupportScorer(SupportScorer):
         claim = without_verdict_word(strip_citations(sentence))
         # What a study set out to examine supports nothing: an abstract's aim sentence holds
         # every word of "Yes, X improves Y" whatever the results were.
-        passages = [" ".join(findings_only(split_sentences(p))) for p in passages]
-        passage_sentences = [s for p in passages for s in split_sentences(p)]
+        per_passage = [findings_only(split_sentences(p)) for p in passages]
+        passages = [" ".join(sentences) for sentences in per_passage]
+        passage_sentences = [s for sentences in per_passage for s in sentences]
         if not claim or not passage_sentences:
             return SupportSignals(0.0, 0.0, 0, 1.0, False)
         # Single sentences, and whole passages for claims that join several sentences.

@@ -10,16 +10,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from scripts.setup_test_llm import server_command, server_is_up
 from tests.conftest import CORPUS, free_port, stop_process
 from tests.integration.test_answer_engine import (
     FOOT_DROP,
@@ -40,15 +38,6 @@ GGUF = (
 START_TIMEOUT_S = 120.0
 
 
-def _models_ok(base_url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{base_url}/models", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if importlib.util.find_spec("llama_cpp") is None:
@@ -62,29 +51,11 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_file = tmp_path_factory.mktemp("llm-server") / "server.log"
     with log_file.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(GGUF),
-                "--model_alias",
-                "qwen",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "4096",
-                "--n_threads",
-                "2",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            server_command(GGUF, "qwen", port), stdout=log, stderr=subprocess.STDOUT
         )
     deadline = time.monotonic() + START_TIMEOUT_S
     try:
-        while not _models_ok(base_url):
+        while not server_is_up(base_url):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(
                     f"llama_cpp.server did not come up:\n{log_file.read_text(errors='replace')[-2000:]}"

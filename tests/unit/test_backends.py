@@ -188,12 +188,12 @@ def test_hybrid_answer_keeps_the_best_evidence_line_below_the_models_lines() -> 
 
     model = Fixed("Yes, it occurs [1].")
     extractive = Fixed("Foot drop occurs in SLE [1].\n\n## Mechanisms\n\n- Vasculitis [1].")
-    hybrid = HybridDrafter(model, extractive)  # type: ignore[arg-type]
+    hybrid = HybridDrafter(model, extractive)
     analysis = analyze_question("Can foot drop occur in SLE?")
     draft = hybrid.draft("Can foot drop occur in SLE?", _evidence(), analysis)
     assert draft.startswith("Yes, it occurs [1].")  # the model's lines first, as streamed
     assert KEY_EVIDENCE + "Foot drop occurs in SLE [1]." in draft
     assert draft.endswith("- Vasculitis [1].")
     # When the extractive writer finds nothing on topic, only the model's lines remain.
-    none = HybridDrafter(model, Fixed("The sources do not answer this question."))  # type: ignore[arg-type]
+    none = HybridDrafter(model, Fixed("The sources do not answer this question."))
     assert "Key evidence" not in none.draft("q", _evidence(), analysis)

@@ -22,9 +22,11 @@ class Drafter(ABC):
 
     @abstractmethod
     def stream(
-        self, question: str, evidence: Evidence, analysis: QuestionAnalysis
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
     ) -> Iterator[str]:
-        """The draft as text deltas, in order."""
+        """The draft as text deltas, in order (no analysis: the writer makes its own)."""
 
-    def draft(self, question: str, evidence: Evidence, analysis: QuestionAnalysis) -> str:
+    def draft(
+        self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
+    ) -> str:
         return "".join(self.stream(question, evidence, analysis))

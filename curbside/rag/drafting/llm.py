@@ -15,7 +15,6 @@ from curbside.rag.drafting.base import Drafter
 from curbside.rag.models import Evidence
 
 if TYPE_CHECKING:
-    from curbside.rag.drafting.extractive import ExtractiveDrafter
     from curbside.rag.question import QuestionAnalysis
     from curbside.settings import GenerationSettings
 
@@ -261,15 +260,15 @@ class HybridDrafter(Drafter):
 
     name = "hybrid"
 
-    def __init__(self, verdict_writer: LLMDrafter, sections_writer: ExtractiveDrafter) -> None:
+    def __init__(self, verdict_writer: Drafter, evidence_writer: Drafter) -> None:
         self.verdict_writer = verdict_writer
-        self.sections_writer = sections_writer
+        self.evidence_writer = evidence_writer
 
     def stream(
         self, question: str, evidence: Evidence, analysis: QuestionAnalysis | None = None
     ) -> Iterator[str]:
         yield from self.verdict_writer.stream(question, evidence, analysis)
-        extractive = self.sections_writer.draft(question, evidence, analysis)
+        extractive = self.evidence_writer.draft(question, evidence, analysis)
         if NOT_COVERED_MARK.search(extractive.split("\n", 1)[0]):
             return
         yield "\n\n" + KEY_EVIDENCE + extractive
