@@ -95,6 +95,32 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def top_k_recall(scores: np.ndarray, key: np.ndarray, groups: list[str], k: int) -> float:
+    """Share of key points among the k best-scored candidates of their own question."""
+    hit = total = 0
+    names = np.asarray(groups)
+    for name in dict.fromkeys(groups):
+        rows = np.flatnonzero(names == name)
+        best = rows[np.argsort(-scores[rows])[:k]]
+        hit += int(key[best].sum())
+        total += int(key[rows].sum())
+    return hit / total if total else 0.0
+
+
+def cross_validated(
+    x: np.ndarray, y: np.ndarray, groups: list[str], l2: float, folds: int = 5
+) -> np.ndarray:
+    """Out-of-fold scores, whole questions held out together (the honest estimate)."""
+    names = list(dict.fromkeys(groups))
+    fold_of = {name: i % folds for i, name in enumerate(names)}
+    fold = np.asarray([fold_of[g] for g in groups])
+    scores = np.zeros(len(y))
+    for f in range(folds):
+        weights, bias = fit(x[fold != f], y[fold != f], l2)
+        scores[fold == f] = x[fold == f] @ weights + bias
+    return scores
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True, help="index of corpus/")
@@ -107,6 +133,7 @@ def main() -> int:
     weights, bias = fit(x, y, args.l2)
     scores = x @ weights + bias
     key = y >= 1.0
+    held_out = cross_validated(x, y, groups, args.l2)
     result = {
         "features": list(FEATURES),
         "weights": [round(float(w), 5) for w in weights],
@@ -116,6 +143,9 @@ def main() -> int:
         "turns": len(set(groups)),
         "key_point_examples": int(key.sum()),
         "train_auc_key_points": round(auc(scores, key), 4),
+        "cross_validated_auc_key_points": round(auc(held_out, key), 4),
+        "cross_validated_key_points_in_top_3": round(top_k_recall(held_out, key, groups, 3), 4),
+        "cross_validated_key_points_in_top_8": round(top_k_recall(held_out, key, groups, 8), 4),
         "l2": args.l2,
         "date": datetime.date.today().isoformat(),
     }

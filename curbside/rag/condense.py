@@ -121,19 +121,26 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     if not earlier or is_small_talk(question) or not needs_context(question):
         return question
     # Already standalone when the engine stores turns; bounded for histories from elsewhere.
-    previous = _bounded(earlier[-1].question.strip())
+    previous, carried = _split_regarding(_bounded(earlier[-1].question.strip()))
     new_part = _FOLLOW_UP_START.sub("", question).strip().rstrip("?. ").strip()
     new_part = re.sub(r"^(in|with|for|among|the)\s+", "", new_part, flags=re.IGNORECASE)
     analysis = analyze_question(previous)
     # The user's own words while they read as a short noun phrase ("foot drop with L4\\L5
     # disc herniation"); the analysis's subject for long or enumerating questions.
-    own = topic_of(previous)
+    own = _without_aspect(topic_of(previous))
     short = len(own.split()) <= 8 and not analysis.facets
     topic = own if short or not analysis.subject else analysis.subject
+    if carried and carried.lower() not in topic.lower():
+        # A third turn keeps the first turn's setting without nesting: "dose of rituximab
+        # (regarding severe GPA)" + "is maintenance needed?" -> "(regarding rituximab in
+        # severe GPA)".
+        topic = f"{topic} in {carried}" if topic else carried
+        previous = f"{previous.rstrip('?. ')} in {carried}?"
     if _ASPECT.match(new_part) and len(content_words(new_part)) <= 3:
         # "and the treatment?" -> "What is the treatment of foot drop in SLE?"
         aspect = re.sub(r"^the\s+", "", new_part, flags=re.IGNORECASE)
-        return f"What is the {aspect} of {topic}?"
+        joint = "for" if re.search(r"\s(of|for)\s", aspect) else "of"  # "dose of gabapentin"
+        return f"What is the {aspect} {joint} {topic}?"
     slot = _SLOT.match(previous.strip())
     if (
         slot
@@ -142,6 +149,9 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         and len(content_words(new_part)) <= 4
         and _FOLLOW_UP_START.match(question)
     ):
+        swapped = _swap_condition(previous, analysis, new_part)
+        if swapped:
+            return swapped
         # "Can foot drop occur in SLE?" + "what about Sjogren's?" -> "... occur in Sjogren's?"
         rebuilt = _with_setting(analysis, new_part)
         return rebuilt or f"{slot.group('head')} {new_part}?"
@@ -150,6 +160,58 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         rewritten = _PRONOUN.sub(lambda _: topic, question, count=1)
         return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
     return f"{new_part or question.rstrip('?')} (regarding {topic})?"
+
+
+_REGARDING = re.compile(r"\s*\(regarding (?P<topic>.+)\)\s*\?*\s*$", re.IGNORECASE)
+_ASPECT_LEAD = re.compile(
+    r"^((the|most|more|less|common|commonest|frequent|usual|main|typical|best|recommended|"
+    r"first-line|second-line)\s+)*"
+    r"((causes?|treatments?|therapy|management|dose|dosing|dosage|diagnosis|work-?up|"
+    r"evaluation|prognosis|outcomes?|mechanisms?|risks?|prevention|signs|symptoms|features|"
+    r"drugs?|medications?|options)"
+    r"\s+(of|for|in)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _split_regarding(question: str) -> tuple[str, str]:
+    """An earlier rewrite's own question and the topic it carried in "(regarding ...)"."""
+    found = _REGARDING.search(question)
+    if not found:
+        return question, ""
+    return question[: found.start()].rstrip() + "?", found.group("topic").strip()
+
+
+def _without_aspect(topic: str) -> str:
+    """The subject without what was asked about it: "common causes of foot drop" ->
+    "foot drop", "dose of rituximab" -> "rituximab" (the new question asks its own aspect)."""
+    rest = _ASPECT_LEAD.sub("", topic, count=1).strip()
+    return rest if len(rest.split()) >= 1 and rest != topic.strip() and rest else topic
+
+
+def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) -> str | None:
+    """The earlier question about one condition asked again, word for word, about another:
+    "Does mononeuritis multiplex count in the EGPA classification criteria?" + "what about
+    in the lupus criteria?" -> "... count in the lupus classification criteria?". A treatment
+    instead of a condition ("what about epidural steroid injections?" after "Which drugs are
+    recommended for sciatica?") asks about that treatment for the same condition."""
+    if analysis.facets or len(analysis.populations) != 1:
+        return None
+    old = analysis.populations[0]
+    incoming = analyze_question(new_part)
+    if incoming.populations:
+        name = incoming.populations[0].name
+        # The user's own wording, whole words ("Sjogren's", not the lexicon's "Sjogren").
+        worded = re.search(re.escape(name) + r"[\w'\u2019]*", new_part, re.IGNORECASE)
+        new = worded.group(0) if worded else name
+        at = previous.lower().find(old.name.lower())
+        if at < 0:
+            return None
+        return previous[:at] + new + previous[at + len(old.name) :]
+    if analysis.type == "management" and incoming.focus:
+        verb = "Are" if new_part.lower().endswith("s") else "Is"
+        return f"{verb} {new_part} recommended for {old.name}?"
+    return None
 
 
 _SETTING_TEMPLATES = {

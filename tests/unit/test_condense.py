@@ -82,6 +82,54 @@ def test_no_history_unchanged() -> None:
     )
 
 
+def _asked(*questions: str) -> list[Turn]:
+    return [Turn(question=q, answer="An answer [1].") for q in questions]
+
+
+def test_a_third_turn_carries_the_first_setting_without_nesting() -> None:
+    history = _asked(
+        "How should severe granulomatosis with polyangiitis be treated?",
+        "What dose of rituximab (regarding severe granulomatosis with polyangiitis)?",
+    )
+    out = rule_based_standalone("Is maintenance therapy needed afterwards?", history)
+    assert out == (
+        "Is maintenance therapy needed afterwards "
+        "(regarding rituximab in severe granulomatosis with polyangiitis)?"
+    )
+    assert out.count("regarding") == 1
+
+
+def test_the_carried_topic_leaves_out_what_was_asked_about_it() -> None:
+    history = _asked("What are the most common causes of foot drop?")
+    assert (
+        rule_based_standalone("How do I localise the lesion?", history)
+        == "How do I localise the lesion (regarding foot drop)?"
+    )
+    history = _asked("What are the first-line drugs for painful diabetic neuropathy?")
+    assert (
+        rule_based_standalone("And the dose of gabapentin?", history)
+        == "What is the dose of gabapentin for painful diabetic neuropathy?"
+    )
+
+
+def test_another_condition_is_swapped_into_the_same_words() -> None:
+    history = _asked("Does mononeuritis multiplex count in the EGPA classification criteria?")
+    second = rule_based_standalone("What about in the lupus criteria?", history)
+    assert second == "Does mononeuritis multiplex count in the lupus classification criteria?"
+    third = rule_based_standalone("And for polyarteritis nodosa?", _asked(second))
+    assert third == (
+        "Does mononeuritis multiplex count in the polyarteritis nodosa classification criteria?"
+    )
+
+
+def test_another_treatment_keeps_the_condition() -> None:
+    history = _asked("Which drugs are recommended for sciatica?")
+    assert (
+        rule_based_standalone("What about epidural steroid injections?", history)
+        == "Are epidural steroid injections recommended for sciatica?"
+    )
+
+
 def test_topic_of() -> None:
     assert topic_of("Can foot drop occur in SLE?") == "foot drop in SLE"
     assert topic_of("What is the dose of gabapentin?") == "dose of gabapentin"

@@ -19,6 +19,7 @@ It answers with evidence sentences, chosen for the question the analysis describ
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,9 +44,10 @@ if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
 
 NOT_ADDRESSED = "The indexed sources do not address {what}."
-RELATIVE_FLOOR = 0.4  # further points score at least this share of the opening line's score
-ABSOLUTE_FLOOR = 0.2  # ...or at least this (a strong opening line must not silence the rest)
+RELATIVE_FLOOR = 0.5  # further points score at least this share of the opening line's score
+ABSOLUTE_FLOOR = 0.3  # ...or at least this (a strong opening line must not silence the rest)
 MIN_POINTS = 3  # further points offered whatever their score, when on-topic ones exist
+SOURCE_CAP = 5  # further points from one source, at most
 GUIDELINE_SHARE = 0.5  # a guideline point joins an all-research answer above this share
 _ABOUT_THE_SOURCE_SECTION = re.compile(
     r"^(scope|methods?|about|purpose|purpose and methods|scope and methods|"
@@ -60,7 +62,13 @@ _ABOUT_THE_SOURCE = re.compile(
     r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
     r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
     r"guideline|cohort)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
-    r"retrospective|open-label|double-blind|systematic|narrative|single-cent\w*))\b",
+    r"retrospective|open-label|double-blind|systematic|narrative|single-cent\w*)|"
+    # How a study was done, not what it found ("A cross-sectional study examined how often
+    # ...", "a double-blind, double-dummy design compared ...", "The 1972 description was a
+    # case series of 25 patients", "The pathway is based on a narrative review").
+    r"(examined|investigated|explored) (how|whether|which|the)|double-dummy|"
+    r"randomi[sz]ed design|study design|based on an? (narrative |systematic )?review|"
+    r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+))\b",
     re.IGNORECASE,
 )
 _DEFINITIONAL = re.compile(
@@ -112,10 +120,19 @@ class Candidate:
     names_focus_directly: bool = False  # the focus's own words, not a related term
     names_population: bool = False
     names_finding: bool = False  # any finding, treatment or test of the lexicon
+    title_names_question: float = 0.0  # share of the question's parts its source's title names
+    first_in_passage: bool = False
     question_has_focus: bool = True
     facets: list[str] = field(default_factory=list)
     off_population: bool = False
     relevance: float = 0.0
+    # Against the other candidates of the same question: cosine similarities are not
+    # comparable across questions, their order within one is.
+    relevance_gap: float = 0.0  # best relevance of the question minus this one
+    relevance_rank: int = 0
+    source_relevance: float = 0.0  # the question against the source's title
+    aspect_overlap: float = 0.0  # share of what the question asks *about* its subject it names
+    rare_word_overlap: float = 0.0  # question words it shares, weighted by rarity among these
     score: float = 0.0
     section: str = ""
     features: list[float] = field(default_factory=list)
@@ -139,6 +156,41 @@ class Candidate:
         if self.names_focus:
             return True
         return self.names_setting and (self.names_finding or not self.question_has_focus)
+
+
+def aspect_words(question: str, analysis: QuestionAnalysis) -> set[str]:
+    """What the question asks about its subject: its content words other than the names of
+    its concepts ("referred", "neurologist" in "When should a patient with suspected DSP be
+    referred to a neurologist?"; "caused" in "Is neuropathy in lupus always caused by
+    lupus?"). The sentence that answers usually says them too."""
+    named = {
+        w for c in analysis.topic_concepts() for t in [c.name, *c.terms] for w in content_words(t)
+    }
+    return {w for w in content_words(question) if w not in named and len(w) > 2}
+
+
+def shared_share(wanted: set[str], words: list[str]) -> float:
+    """Share of `wanted` words among `words`, counting a shared start as the same word
+    ("neurologist" and "neurological", "cause" and "caused")."""
+    if not wanted:
+        return 0.0
+    have = {_word_key(w) for w in words}
+    return sum(1 for w in wanted if _word_key(w) in have) / len(wanted)
+
+
+def rarity_weights(question: str, sentences: list[set[str]]) -> dict[str, float]:
+    """The question's words weighted by how few of these candidate sentences share them: the
+    focus is in most of them and decides little, "neurologist" is in two and decides much."""
+    n = len(sentences)
+    weights = {}
+    for key in {_word_key(w) for w in content_words(question)}:
+        df = sum(1 for have in sentences if key in have)
+        weights[key] = math.log((n + 1) / (df + 1))
+    return weights
+
+
+def _word_key(word: str) -> str:
+    return word.rstrip("e")[:6]
 
 
 def _condition_families(text: str) -> set[str]:
@@ -172,7 +224,7 @@ class ExtractiveDrafter(Drafter):
             source_families = _condition_families(source.meta.title)
             for passage in source.passages:
                 about_section = bool(_ABOUT_THE_SOURCE_SECTION.search(passage.section.strip()))
-                for sentence in split_sentences(passage.text):
+                for position, sentence in enumerate(split_sentences(passage.text)):
                     key = sentence.lower()
                     # Fragments and headings-as-sentences make poor answer points.
                     if key in seen or len(content_words(sentence)) < 4 or sentence[-1:] not in ".!":
@@ -187,6 +239,7 @@ class ExtractiveDrafter(Drafter):
                                 quality=quality,
                                 guideline=source.meta.kind == "guideline",
                                 source_title=source.meta.title,
+                                first_in_passage=position == 0,
                                 about_source=about_section
                                 or bool(_ABOUT_THE_SOURCE.search(sentence)),
                             ),
@@ -215,6 +268,10 @@ class ExtractiveDrafter(Drafter):
         named = entities_in(text)
         candidate.names_finding = any(e.kind in ("finding", "treatment", "test") for e in named)
         candidate.question_has_focus = bool(analysis.focus)
+        parts = [*analysis.focus, *analysis.populations, *analysis.facets]
+        if parts:
+            title = candidate.source_title
+            candidate.title_names_question = sum(mentions(title, c) for c in parts) / len(parts)
         conditions = {e.family for e in named if e.kind == "condition" and e.family}
         # About another population: it (or its source's title) names conditions, none of the
         # question's families, and the sentence names none of the question's own.
@@ -231,8 +288,14 @@ class ExtractiveDrafter(Drafter):
         candidates = self.candidates(evidence, analysis)
         if not candidates:
             return []
-        vectors = self.embedder.encode_cached([question] + [c.text for c in candidates])
-        query, sentence_vectors = vectors[0], vectors[1:]
+        titles = list(dict.fromkeys(c.source_title for c in candidates))
+        aspect = aspect_words(question, analysis)
+        vectors = self.embedder.encode_cached([question] + titles + [c.text for c in candidates])
+        query = vectors[0]
+        title_relevance = {
+            t: float(v @ query) for t, v in zip(titles, vectors[1 : 1 + len(titles)], strict=True)
+        }
+        sentence_vectors = vectors[1 + len(titles) :]
         classifier = SectionClassifier(self.embedder)
         headings = [c.passage_section for c in candidates]
         section_sims = classifier.similarities(sentence_vectors, headings)
@@ -243,6 +306,7 @@ class ExtractiveDrafter(Drafter):
         )
         for i, candidate in enumerate(candidates):
             candidate.relevance = float(sentence_vectors[i] @ query)
+            candidate.source_relevance = title_relevance[candidate.source_title]
             candidate.section = classifier.section(candidate.text, section_sims[i])
             covers = [candidate.names_focus or not analysis.focus]
             if has_setting:
@@ -254,6 +318,16 @@ class ExtractiveDrafter(Drafter):
             ) * candidate.quality + (0.02 if candidate.guideline else 0.0)
             if not candidate.states_finding and not definitional_ok:
                 candidate.score *= 0.75  # rules of a definition answer work-up questions only
+        by_relevance = sorted(candidates, key=lambda c: -c.relevance)
+        for position, candidate in enumerate(by_relevance):
+            candidate.relevance_rank = position
+            candidate.relevance_gap = by_relevance[0].relevance - candidate.relevance
+        keyed = [{_word_key(w) for w in content_words(c.text)} for c in candidates]
+        weights = rarity_weights(question, keyed)
+        total = sum(weights.values()) or 1.0
+        for candidate, have in zip(candidates, keyed, strict=True):
+            candidate.aspect_overlap = shared_share(aspect, content_words(candidate.text))
+            candidate.rare_word_overlap = sum(v for k, v in weights.items() if k in have) / total
         if self.ranker is not None:
             question_words = set(content_words(question))
             for candidate in candidates:
@@ -348,7 +422,10 @@ class ExtractiveDrafter(Drafter):
                 # A source about this entity speaks for it before a passing mention in a
                 # source about something else (SLE neuropathy cohort > trigeminal series).
                 dedicated = [c for c in options if mentions(c.source_title, facet)]
-                points.append((dedicated or options)[0])
+                pool = dedicated or options
+                # ...and a sentence naming the focus ("peroneal" for foot drop) before one
+                # naming only some finding.
+                points.append(next((c for c in pool if c.names_focus), pool[0]))
             else:
                 missing.append(facet)
         return points, missing
@@ -362,7 +439,7 @@ class ExtractiveDrafter(Drafter):
         per_source: dict[int, int] = {}
         for c in chosen:
             per_source[c.number] = per_source.get(c.number, 0) + 1
-        cap = max(2, self.max_sentences // 3)
+        cap = SOURCE_CAP
         seen_words = [set(content_words(c.text)) for c in chosen]
         for candidate in gated:
             if len(chosen) + len(picked) >= self.max_sentences:

@@ -45,6 +45,13 @@ FEATURES = (
     "has_number",
     "length",
     "dose_for_dose_question",
+    "relevance_gap",
+    "relevance_top",
+    "source_relevance",
+    "title_names_question",
+    "first_in_passage",
+    "aspect_overlap",
+    "rare_word_overlap",
 )
 _NUMBER = re.compile(r"\d")
 _DOSE = re.compile(r"\b\d+(\.\d+)?\s?(mg|g|mcg|µg|ml|units?)\b|\bg/kg\b|\bmg/", re.IGNORECASE)
@@ -75,6 +82,13 @@ def features(
         float(bool(_NUMBER.search(candidate.text))),
         min(len(candidate.text.split()) / 40, 1.0),
         float(question_type == "dose" and bool(_DOSE.search(candidate.text))),
+        candidate.relevance_gap,
+        1.0 / (1 + candidate.relevance_rank),
+        candidate.source_relevance,
+        candidate.title_names_question,
+        float(candidate.first_in_passage),
+        candidate.aspect_overlap,
+        candidate.rare_word_overlap,
     ]
 
 
