@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from curbside.rag.lexicon import entities_in
 from curbside.rag.models import Turn
 from curbside.rag.question import QuestionAnalysis, analyze_question
 from curbside.rag.text import content_words
@@ -130,7 +131,11 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     own = _without_aspect(topic_of(previous))
     short = len(own.split()) <= 8 and not analysis.facets
     topic = own if short or not analysis.subject else analysis.subject
-    if carried and carried.lower() not in topic.lower():
+    if carried and not entities_in(previous):
+        # The earlier rewrite asked an aspect ("How do I localise the lesion?"): its subject
+        # was the carried topic alone.
+        topic = carried
+    elif carried and carried.lower() not in topic.lower():
         # A third turn keeps the first turn's setting without nesting: "dose of rituximab
         # (regarding severe GPA)" + "is maintenance needed?" -> "(regarding rituximab in
         # severe GPA)".

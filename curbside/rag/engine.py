@@ -16,7 +16,7 @@ from curbside.rag.condense import is_small_talk, llm_standalone, rule_based_stan
 from curbside.rag.disclaimer import disclaimer_for
 from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.extractive import ExtractiveDrafter
-from curbside.rag.drafting.layout import DIAGNOSIS, TREATMENT
+from curbside.rag.drafting.layout import DIAGNOSIS, TREATMENT, lead_with_first_point
 from curbside.rag.drafting.llm import GeneratorUnavailable, HybridDrafter, LLMDrafter
 from curbside.rag.injection import without_instructions
 from curbside.rag.models import Answer, CitedSentence, Evidence, FacetCoverage, Turn
@@ -133,6 +133,8 @@ class AnswerEngine:
         if not evidence.sources:
             return False
         if evidence.best_similarity < self.settings.retrieval.min_dense_similarity:
+            return False
+        if analysis is not None and missing_population(evidence, analysis):
             return False
         found: set[str] = set()
         for source in evidence.sources:
@@ -288,14 +290,17 @@ class AnswerEngine:
 
         # Source (or model) text rendered as Markdown must stay text: escape it, keeping
         # only the headings, bullets and citation markers that curbside wrote.
-        body = safe_answer_markdown(enforced.text)
+        led = lead_with_first_point(enforced.text)
+        body = safe_answer_markdown(led)
         base.title = analysis.title
         if not body.lstrip().startswith("# "):  # a model's "## Section" is not a title
             body = f"# {escape_markdown(base.title)}\n\n{body}"
         if audience == "patient":
             body = f"{body}\n\n{PATIENT_NOTE}"
         base.text = body
-        base.sentences = enforced.sentences
+        base.sentences = (
+            first_claim_leads(enforced.sentences) if led != enforced.text else enforced.sentences
+        )
         base.references = enforced.references
         base.follow_ups = self.follow_ups(
             standalone, {s.section for s in enforced.sentences}, analysis
@@ -388,6 +393,32 @@ def facet_coverage(
                 numbers.extend(n for n in sentence.citations if n not in numbers)
         coverage.append(FacetCoverage(facet=facet.name, references=sorted(numbers)))
     return coverage
+
+
+def first_claim_leads(sentences: list[CitedSentence]) -> list[CitedSentence]:
+    """The sentences in the order `lead_with_first_point` gave the text: when no claim
+    opens the answer outside a section, the first claim does."""
+    claims = [s for s in sentences if s.is_claim]
+    if not claims or any(not s.section for s in claims):
+        return sentences
+    lead = claims[0].model_copy(update={"section": ""})
+    return [lead, *(s for s in sentences if s is not claims[0])]
+
+
+def missing_population(evidence: Evidence, analysis: QuestionAnalysis) -> Concept | None:
+    """A condition the question is asked about ("... for Bell's palsy?") that no retrieved
+    source names: answering from sources about other conditions would be a guess.
+    Enumerated entities are left to the per-entity coverage map."""
+    if analysis.facets:
+        return None
+    texts = [
+        " ".join([s.meta.title, *(p.section for p in s.passages), *(p.text for p in s.passages)])
+        for s in evidence.sources
+    ]
+    for population in analysis.populations:
+        if not any(mentions(text, population) for text in texts):
+            return population
+    return None
 
 
 def off_topic_sources(evidence: Evidence, analysis: QuestionAnalysis) -> frozenset[int]:

@@ -218,6 +218,33 @@ def _question_type(question: str) -> QuestionType:
     return "other"
 
 
+# An eponymous condition the lexicon may not know ("Bell's palsy", "Paget's disease"): it is
+# the question's population all the same, and an answer must name it.
+_EPONYM = re.compile(
+    r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?['\u2019]s\s+(?:palsy|disease|syndrome|sign|phenomenon|"
+    r"neuropathy|arteritis|encephalopathy|ataxia|myopathy|dystrophy|thyroiditis|ulcer|"
+    r"contracture|neuralgia|lymphoma|sarcoma|tumou?r|fracture)\b"
+)
+
+
+def _unknown_eponyms(question: str, entities: list[Entity]) -> list[Concept]:
+    found = []
+    for match in _EPONYM.finditer(question):
+        phrase = match.group(0)
+        if entities_in(phrase):
+            continue  # the lexicon knows it ("Sjogren's syndrome")
+        bare = re.sub(r"['\u2019]s\b", "", phrase)
+        found.append(
+            Concept(
+                name=phrase,
+                terms=list(dict.fromkeys([phrase.lower(), bare.lower()])),
+                kind="condition",
+                direct_terms=2,
+            )
+        )
+    return found
+
+
 def analyze_question(question: str) -> QuestionAnalysis:
     question = " ".join(question.split())
     entities = entities_in(question)
@@ -250,6 +277,7 @@ def analyze_question(question: str) -> QuestionAnalysis:
             populations.append(concept)
         else:
             focus.append(concept)
+    populations += _unknown_eponyms(question, entities)
     facets = [_concept(e, _wording(question, e)) for e in facet_entities]
     facets += [Concept(name=r, terms=[r.lower()], kind="phrase") for r in raw_facets]
     if not focus and not populations and not facets:

@@ -265,6 +265,24 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
     assert "[" not in answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Prednisone and "palsy" are in the corpus, Bell's palsy is not.
+        "Should prednisolone be given for Bell's palsy?",
+        # GBS is (in the lupus nomenclature), IVIg and plasma exchange are (for CIDP, MMN,
+        # Sjogren's), but nothing says how GBS is treated.
+        "Should Guillain-Barre syndrome be treated with IVIg or plasma exchange?",
+    ],
+)
+def test_a_treatment_question_about_an_unindexed_condition_is_not_guessed(
+    engine: AnswerEngine, question: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.not_covered, answer.text
+    assert answer.references == []
+
+
 def test_kind_filter_returns_only_guidelines(engine: AnswerEngine) -> None:
     from curbside.rag.retrieval import SearchFilters
 

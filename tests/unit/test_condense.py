@@ -99,6 +99,17 @@ def test_a_third_turn_carries_the_first_setting_without_nesting() -> None:
     assert out.count("regarding") == 1
 
 
+def test_a_third_turn_after_an_aspect_question_keeps_only_the_subject() -> None:
+    history = _asked(
+        "What are the most common causes of foot drop?",
+        "How do I localise the lesion (regarding foot drop)?",
+    )
+    assert (
+        rule_based_standalone("What do guidelines recommend for treatment?", history)
+        == "What do guidelines recommend for treatment (regarding foot drop)?"
+    )
+
+
 def test_the_carried_topic_leaves_out_what_was_asked_about_it() -> None:
     history = _asked("What are the most common causes of foot drop?")
     assert (

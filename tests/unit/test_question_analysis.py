@@ -149,3 +149,13 @@ def test_a_topic_the_lexicon_does_not_know_is_named_by_its_specific_words() -> N
     assert not mentions("Influenza vaccine was judged efficacious and safe.", focus)
     tailored = analyze_question("Can tailored interventions increase mammography use?")
     assert mentions("Tailored print communications were mailed.", tailored.focus[0])
+
+
+def test_an_eponymous_condition_the_lexicon_does_not_know_is_a_population() -> None:
+    analysis = analyze_question("Should prednisolone be given for Bell's palsy?")
+    assert [c.name for c in analysis.populations] == ["Bell's palsy"]
+    assert mentions("Prednisolone within 72 hours helps in Bell palsy.", analysis.populations[0])
+    # One the lexicon knows keeps its lexicon entry (with its synonyms).
+    known = analyze_question("Can foot drop occur in Sjogren's syndrome?")
+    assert [c.name for c in known.populations] == ["Sjogren's syndrome"]
+    assert "sjogren" in known.populations[0].terms

@@ -44,10 +44,12 @@ if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
 
 NOT_ADDRESSED = "The indexed sources do not address {what}."
+NOT_ANSWERED = "The sources do not answer this question."
 RELATIVE_FLOOR = 0.5  # further points score at least this share of the opening line's score
 ABSOLUTE_FLOOR = 0.3  # ...or at least this (a strong opening line must not silence the rest)
 MIN_POINTS = 3  # further points offered whatever their score, when on-topic ones exist
 SOURCE_CAP = 5  # further points from one source, at most
+TOP_SOURCE_BONUS = 0.2  # the opening line leans to the best-retrieved source
 GUIDELINE_SHARE = 0.5  # a guideline point joins an all-research answer above this share
 _ABOUT_THE_SOURCE_SECTION = re.compile(
     r"^(scope|methods?|about|purpose|purpose and methods|scope and methods|"
@@ -68,12 +70,24 @@ _ABOUT_THE_SOURCE = re.compile(
     # case series of 25 patients", "The pathway is based on a narrative review").
     r"(examined|investigated|explored) (how|whether|which|the)|double-dummy|"
     r"randomi[sz]ed design|study design|based on an? (narrative |systematic )?review|"
-    r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+))\b",
+    r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+)|"
+    # A study's aim is not its finding ("The aim of the study was to see whether ...",
+    # "To determine current practice ...").
+    r"(the )?(aims?|objectives?|purpose) of (the|this|our) (study|trial|review|work)|"
+    r"^(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
+    r"we (sought|aimed|set out) to))\b",
     re.IGNORECASE,
 )
 _DEFINITIONAL = re.compile(
     r"\b(criteri\w*|definitions?|defined|exclusions?|classif\w*|nomenclature|case "
     r"definition|items?|scores?|weighted)\b",
+    re.IGNORECASE,
+)
+# Treatment in general words ("were treated with a range of immunosuppressants"): for "How
+# is X in Y treated?" such a sentence about Y answers even if it names no lexicon drug.
+_TREATMENT_WORDS = re.compile(
+    r"\b(treated|treatment|therap(y|ies)|immunosuppress\w*|surgery|surgical|orthos[ie]s|"
+    r"rehabilitation|physiotherapy)\b",
     re.IGNORECASE,
 )
 # Conditions of these families are one population for the purpose of staying on topic:
@@ -193,6 +207,26 @@ def _word_key(word: str) -> str:
     return word.rstrip("e")[:6]
 
 
+def in_setting(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
+    """For a question about a population or listed entities, further points name them:
+    "Foot drop has many causes" is background to foot drop in lupus, not an answer. Left as
+    is when fewer than three sentences do."""
+    if not (analysis.populations or analysis.facets):
+        return gated
+    named = [c for c in gated if c.names_setting]
+    return named if len(named) >= MIN_POINTS else gated
+
+
+def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
+    """A question about a treatment in a condition ("Should GBS be treated with IVIg or
+    plasma exchange?") is answered only by a sentence naming both: plasma exchange in
+    Sjogren's neuropathy and GBS in lupus, side by side, would be a guess."""
+    treatments = {c.name for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"}
+    if not (analysis.populations and treatments):
+        return True
+    return any(c.names_population and (c.names_focus or treatments & set(c.facets)) for c in gated)
+
+
 def _condition_families(text: str) -> set[str]:
     return {e.family for e in entities_in(text) if e.kind == "condition" and e.family}
 
@@ -266,7 +300,9 @@ class ExtractiveDrafter(Drafter):
         candidate.names_population = any(mentions(text, c) for c in analysis.populations)
         candidate.facets = [f.name for f in analysis.facets if mentions(text, f)]
         named = entities_in(text)
-        candidate.names_finding = any(e.kind in ("finding", "treatment", "test") for e in named)
+        candidate.names_finding = any(
+            e.kind in ("finding", "treatment", "test") for e in named
+        ) or bool(_TREATMENT_WORDS.search(text))
         candidate.question_has_focus = bool(analysis.focus)
         parts = [*analysis.focus, *analysis.populations, *analysis.facets]
         if parts:
@@ -372,7 +408,10 @@ class ExtractiveDrafter(Drafter):
                 return max(
                     group,
                     key=lambda c: (
-                        c.score + 0.06 * c.names_focus_directly + 0.02 * min(len(c.facets), 2)
+                        c.score
+                        + 0.06 * c.names_focus_directly
+                        + 0.02 * min(len(c.facets), 2)
+                        + TOP_SOURCE_BONUS * (c.number == 1)
                     ),
                 )
         return None
@@ -388,16 +427,16 @@ class ExtractiveDrafter(Drafter):
     ) -> str:
         analysis = analysis or analyze_question(question)
         gated = self.gate(self.rank(question, evidence, analysis))
-        opening = self.opener(gated, analysis)
+        opening = self.opener(gated, analysis) if speaks_to(gated, analysis) else None
         if opening is None:
-            return "The sources do not answer this question."
+            return NOT_ANSWERED
         chosen = [opening]
         facet_points, missing = self._facet_points(gated, analysis, chosen)
         chosen += [c for c in facet_points if c not in chosen]
         # Further points must answer nearly as well as the opening line: a short answer of
         # good points reads better than a long one that drifts.
         floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
-        chosen += self._rest(gated, chosen, floor)
+        chosen += self._rest(in_setting(gated, analysis), chosen, floor)
         chosen += self._guideline_point(gated, chosen, floor)
         return self._layout(opening, facet_points, missing, chosen, analysis)
 

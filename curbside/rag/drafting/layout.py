@@ -153,3 +153,26 @@ class SectionClassifier:
         if order[0] == FREQUENCY and not _FREQUENCY_SIGNAL.search(text):
             return order[1]  # "how often" without a number or a frequency word is not that
         return order[0]
+
+
+def lead_with_first_point(text: str) -> str:
+    """An answer must open with a finding, not a heading: when enforcement dropped the opening
+    line (a study's aim, an unsupported verdict) and a section now comes first, its first
+    bullet moves up to open the answer (and the section goes if that was its only point)."""
+    lines = text.split("\n")
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if filled and lines[filled[0]].startswith("# "):
+        filled = filled[1:]
+    if len(filled) < 2:
+        return text
+    heading, first = filled[0], filled[1]
+    if not lines[heading].startswith("## ") or not lines[first].startswith("- "):
+        return text
+    point = lines[first][2:].strip()
+    rest = filled[2:]
+    section_empty = not rest or lines[rest[0]].startswith("#")
+    drop = {first} | ({heading} if section_empty else set())
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    at = heading  # lines before the heading are unchanged, so the index still holds
+    kept[at:at] = [point, ""]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()

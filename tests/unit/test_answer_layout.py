@@ -1,0 +1,68 @@
+"""Answer layout rules of the extractive writer that need no model: what counts as a
+sentence about the source rather than a finding, and the opening line after enforcement."""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.rag.drafting.extractive import _ABOUT_THE_SOURCE, aspect_words, shared_share
+from curbside.rag.drafting.layout import lead_with_first_point
+from curbside.rag.question import analyze_question
+from curbside.rag.text import content_words
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The aim of the study was to see whether or not balloon predilatation is necessary.",
+        "To determine current practice and to assess the value of routine follow-up.",
+        "We sought to compare two induction regimens.",
+        "A cross-sectional study from Kolkata examined how often neuropathy occurs in RA.",
+        "In the RAVE trial, a double-blind, double-dummy design compared the two drugs.",
+        "The treatment pathway for foot drop is based on a narrative review.",
+        "The 1972 description of mixed connective tissue disease was a case series of 25.",
+    ],
+)
+def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
+    assert _ABOUT_THE_SOURCE.search(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Peripheral neuropathy in SLE shows a predilection for the lower limbs.",
+        "For remission induction, rituximab was not inferior to cyclophosphamide.",
+        "Patients were randomised to a reduced glucocorticoid dose to determine safety.",
+    ],
+)
+def test_findings_are_not_taken_for_study_methods(sentence: str) -> None:
+    assert not _ABOUT_THE_SOURCE.search(sentence)
+
+
+def test_aspect_words_are_what_is_asked_about_the_subject() -> None:
+    question = "When should a patient with suspected polyneuropathy be referred to a neurologist?"
+    aspect = aspect_words(question, analyze_question(question))
+    assert {"referr", "neurologist"} <= aspect
+    assert "polyneuropathy" not in aspect
+    # "neurologist" and "neurological" share a start; "cause" and "caused" too.
+    assert shared_share({"neurologist"}, content_words("neurological referral")) == 1.0
+    assert shared_share(set(content_words("cause always")), content_words("caused")) == 0.5
+
+
+def test_a_section_that_comes_first_gives_up_its_first_point_as_the_opening_line() -> None:
+    text = "# Title\n\n## How often it occurs\n\n- A [1].\n- B [1].\n\n## Treatment\n\n- C [2]."
+    assert lead_with_first_point(text) == (
+        "# Title\n\nA [1].\n\n## How often it occurs\n\n- B [1].\n\n## Treatment\n\n- C [2]."
+    )
+    # A section left empty goes.
+    only = "## How often it occurs\n\n- A [1].\n\n## Treatment\n\n- C [2]."
+    assert lead_with_first_point(only) == "A [1].\n\n## Treatment\n\n- C [2]."
+
+
+def test_an_answer_that_opens_with_a_finding_is_left_alone() -> None:
+    for text in (
+        "Opener [1].\n\n## Treatment\n\n- C [2].",
+        "## Key evidence\n\nOpener [1].\n\n## Treatment\n\n- C [2].",
+        "## Treatment",
+    ):
+        assert lead_with_first_point(text) == text
