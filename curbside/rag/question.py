@@ -71,6 +71,10 @@ class QuestionAnalysis(BaseModel):
         treatments = [c.name for c in self.focus if c.kind in ("treatment", "test")]
         others = [c.name for c in self.focus if c.kind not in ("treatment", "test")]
         focus = " and ".join(others[:2])
+        compound = self._compound(others[:1])
+        if compound:
+            # "vasculitic neuropathies", not "neuropathies in vasculitic"
+            return compound
         if treatments:
             focus = f"{' and '.join(treatments[:2])}" + (f" for {focus}" if focus else "")
         settings = []
@@ -85,6 +89,14 @@ class QuestionAnalysis(BaseModel):
         if where:
             return where.removeprefix("in ")
         return focus or " and ".join(c.name for c in self.facets[:3])
+
+    def _compound(self, findings: list[str]) -> str:
+        """The population's word written before the finding in the question itself
+        ("vasculitic neuropathies"), when there is one population and no treatment."""
+        if len(self.populations) != 1 or len(findings) != 1:
+            return ""
+        phrase = f"{self.populations[0].name} {findings[0]}"
+        return phrase if phrase.lower() in self.question.lower() else ""
 
 
 _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
@@ -138,7 +150,10 @@ _CONSTRAINT = re.compile(
 )
 _LIST_INTRO = re.compile(
     r"\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|"
-    r"in|with|for|of)\s+(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+)",
+    r"in|with|for|of)\s+(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+"
+    # "..., tramadol or tapentadol, valproic acid or alpha-lipoic acid be used": the list
+    # goes on past a second "or".
+    r"(?:,\s*[^?;:,]+)*)",
     re.I,
 )
 _ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|versus|vs\.?)\s+", re.I)
@@ -192,6 +207,18 @@ _INTRO_WORD = re.compile(
 )
 
 
+_ITEM_TAIL = re.compile(
+    r"\s+(?:be|been|is|are|was|were)\s+(?:used|given|tried|recommended|effective|better|"
+    r"preferred|considered|offered)\b.*$",
+    re.I,
+)
+_ASKING = re.compile(
+    r"^(?:should|can|could|do|does|is|are|would|will|may)\s+(?:there\s+(?:any\s+)?"
+    r"evidence\s+(?:for|of|on|that)\s+)?",
+    re.I,
+)
+
+
 def _syntactic_items(question: str) -> list[str]:
     """Items of an explicit list ("such as A, B, or C"; "compare A and B")."""
     best: list[str] = []
@@ -199,7 +226,15 @@ def _syntactic_items(question: str) -> list[str]:
         items = _ITEM_SPLIT.split(match["items"])
         # "patients with CTDs such as SLE" -> "SLE": the list starts at the last introducer.
         items[0] = _INTRO_WORD.sub("", items[0])
+        # "In painful diabetic neuropathy, should opioids, tramadol or ..." -> the list
+        # starts where the question does; the clause before it is the setting.
+        for k in range(len(items) - 1, -1, -1):
+            asked = _ASKING.match(items[k])
+            if asked:
+                items = [items[k][asked.end() :], *items[k + 1 :]]
+                break
         items = [_ITEM_LEAD.sub("", i).strip(" .") for i in items]
+        items[-1] = _ITEM_TAIL.sub("", items[-1])  # "alpha-lipoic acid be used"
         items = [i for i in items if i and len(i.split()) <= 6]
         if len(items) >= 2 and len(items) > len(best):
             best = items
@@ -317,7 +352,23 @@ def make_title(analysis: QuestionAnalysis) -> str:
     """A short noun phrase for the answer's title, built from the analysis, never cut from
     the question's words by position (which once gave "Should the-up of ... include")."""
     subject = analysis.subject
-    if analysis.type == "comparison" and len(analysis.facets) >= 2:
+    # Listed options that are not conditions: drugs, devices (unknown words count when no
+    # listed item is a condition).
+    conditions_listed = any(f.kind in ("condition", "finding") for f in analysis.facets)
+    treatments = [
+        f
+        for f in analysis.facets
+        if f.kind == "treatment" or (f.kind == "phrase" and not conditions_listed)
+    ]
+    if len(treatments) >= 2 and analysis.type != "comparison":
+        # "In painful diabetic neuropathy, should opioids, tramadol or ... be used?"
+        options = ", ".join(f.name for f in treatments[:3])
+        options += " and others" if len(treatments) > 3 else ""
+        conditions = [c.name for c in analysis.populations[:1]] or [
+            c.name for c in analysis.focus if c.kind not in ("treatment", "test")
+        ][:1]
+        title = f"{options} for {conditions[0]}" if conditions else options
+    elif analysis.type == "comparison" and len(analysis.facets) >= 2:
         names = [f.name for f in analysis.facets[:3]]
         rest = analysis.subject if analysis.focus or analysis.populations else ""
         title = " versus ".join(names) + (f" for {rest}" if rest and rest not in names else "")

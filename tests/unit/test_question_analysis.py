@@ -159,3 +159,35 @@ def test_an_eponymous_condition_the_lexicon_does_not_know_is_a_population() -> N
     known = analyze_question("Can foot drop occur in Sjogren's syndrome?")
     assert [c.name for c in known.populations] == ["Sjogren's syndrome"]
     assert "sjogren" in known.populations[0].terms
+
+
+def test_a_list_of_options_after_a_setting_clause() -> None:
+    analysis = analyze_question(
+        "In painful diabetic neuropathy, should opioids, tramadol or tapentadol, valproic acid "
+        "or alpha-lipoic acid be used?"
+    )
+    assert [f.name for f in analysis.facets] == [
+        "opioids",
+        "tramadol",
+        "tapentadol",
+        "valproic acid",
+        "alpha-lipoic acid",
+    ]
+    assert analysis.title == (
+        "Opioids, tramadol, tapentadol and others for painful diabetic neuropathy"
+    )
+    cipn = analyze_question(
+        "For painful chemotherapy-induced peripheral neuropathy, is there evidence for "
+        "duloxetine, gabapentin or pregabalin, tricyclic antidepressants, acupuncture or "
+        "topical menthol?"
+    )
+    assert [f.name for f in cipn.facets][:3] == ["duloxetine", "gabapentin", "pregabalin"]
+    assert "topical menthol" in [f.name for f in cipn.facets]
+    assert cipn.title.endswith("for chemotherapy-induced peripheral neuropathy")
+
+
+def test_a_title_keeps_the_question_s_own_compound() -> None:
+    analysis = analyze_question(
+        "How are vasculitic neuropathies classified by the size of the nerve vessels involved?"
+    )
+    assert analysis.title == "Diagnosis and work-up of vasculitic neuropathies"
