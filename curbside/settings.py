@@ -201,6 +201,13 @@ class RetrievalSettings(_Group):
         description="Chunks that name it, retrieved for each entity a question enumerates "
         "(0 turns facet sub-queries off).",
     )
+    guideline_quota: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Chunks added from a guidelines-only search for each question (0 turns "
+        "it off); the writer uses them only when they are on topic.",
+    )
     max_chunks_per_source: int = Field(
         2, ge=1, description="Diversity: at most this many chunks of one source in the context."
     )

@@ -234,7 +234,30 @@ class HybridRetriever:
             hits = self.widen(query, hits)
         if analysis is not None and analysis.facets and self.settings.facet_quota:
             hits = self.add_facet_evidence(hits, analysis, filters)
+        if self.settings.guideline_quota and (filters is None or filters.kind is None):
+            hits = self.add_guideline_evidence(query, hits, filters)
         return group_into_sources(query, hits, best)
+
+    def add_guideline_evidence(
+        self,
+        query: str,
+        hits: list[tuple[Passage, SourceMeta]],
+        filters: SearchFilters | None = None,
+    ) -> list[tuple[Passage, SourceMeta]]:
+        """The best guideline chunks for the question, searched among guidelines alone:
+        research on a narrow question outranks every guideline in a mixed ranking, yet a
+        clinician weighs what a guideline says first. Up to `guideline_quota` are added;
+        the writer still uses them only when they are on topic."""
+        quota = self.settings.guideline_quota
+        have = {p.chunk_id for p, _ in hits}
+        guideline_filters = SearchFilters(
+            kind="guideline",
+            year_min=filters.year_min if filters else None,
+            year_max=filters.year_max if filters else None,
+        )
+        found, _ = self.search(query, guideline_filters, top_k=quota + len(hits))
+        added = [(p, m) for p, m in found if p.chunk_id not in have][:quota]
+        return [*hits, *added]
 
     def widen(
         self, query: str, hits: list[tuple[Passage, SourceMeta]]
