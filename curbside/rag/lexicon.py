@@ -33,6 +33,10 @@ def _e(name: str, kind: str, family: str, *terms: str, members: tuple[str, ...] 
     return Entity(name, (name.lower(), *terms), kind, family, members)
 
 
+# Findings that take in nerve damage anywhere, foot drop included: "peripheral neuropathy in
+# SSc" speaks to "can foot drop occur in SSc", "trigeminal neuropathy in MCTD" does not.
+BROAD_FINDINGS = frozenset({"peripheral neuropathy", "mononeuritis multiplex"})
+
 CTD = "connective tissue"
 VASC = "vasculitis"
 SPINE = "spine"

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from curbside.rag.drafting.extractive import _ABOUT_THE_SOURCE, aspect_words, shared_share
+from curbside.rag.drafting.extractive import (
+    _ABOUT_THE_SOURCE,
+    aspect_words,
+    known_share,
+    shared_share,
+)
 from curbside.rag.drafting.layout import lead_with_first_point
 from curbside.rag.question import analyze_question
 from curbside.rag.text import content_words
@@ -66,3 +71,12 @@ def test_an_answer_that_opens_with_a_finding_is_left_alone() -> None:
         "## Treatment",
     ):
         assert lead_with_first_point(text) == text
+
+
+def test_how_much_of_a_question_the_lexicon_knows() -> None:
+    # A research question on a topic the lexicon does not cover leans on retrieval's best
+    # source for its opening line; a question in the corpus's own field does not.
+    research = "Does induction chemotherapy have a role in nasopharyngeal carcinoma?"
+    assert known_share(analyze_question(research)) < 0.5
+    clinical = "Compare an ankle-foot orthosis with functional electrical stimulation after stroke."
+    assert known_share(analyze_question(clinical)) > 0.8

@@ -35,10 +35,10 @@ from curbside.rag.drafting.layout import (
     SectionClassifier,
 )
 from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
-from curbside.rag.lexicon import entities_in
+from curbside.rag.lexicon import BROAD_FINDINGS, entities_in
 from curbside.rag.models import Evidence
 from curbside.rag.question import Concept, QuestionAnalysis, analyze_question, mentions
-from curbside.rag.text import content_words, split_sentences
+from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, split_sentences
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
@@ -134,6 +134,7 @@ class Candidate:
     names_focus_directly: bool = False  # the focus's own words, not a related term
     names_population: bool = False
     names_finding: bool = False  # any finding, treatment or test of the lexicon
+    names_broad_finding: bool = False  # nerve damage anywhere (lexicon.BROAD_FINDINGS)
     title_names_question: float = 0.0  # share of the question's parts its source's title names
     first_in_passage: bool = False
     question_has_focus: bool = True
@@ -213,8 +214,39 @@ def in_setting(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candi
     is when fewer than three sentences do."""
     if not (analysis.populations or analysis.facets):
         return gated
-    named = [c for c in gated if c.names_setting]
+    named = [c for c in gated if c.names_setting and speaks_to_focus(c, analysis)]
     return named if len(named) >= MIN_POINTS else gated
+
+
+def known_share(analysis: QuestionAnalysis) -> float:
+    """Share of the question's specific words that name a concept the lexicon knows:
+    low for "Does induction chemotherapy have a role in nasopharyngeal carcinoma?" (only
+    "chemotherapy"), high for "How should severe granulomatosis with polyangiitis be
+    treated?"."""
+    specific = {
+        w
+        for w in content_words(analysis.question.replace("-", " "))
+        if w not in QUESTION_GENERIC_WORDS and len(w) > 2
+    }
+    if not specific:
+        return 1.0
+    known = {
+        w
+        for c in analysis.topic_concepts()
+        if c.kind != "phrase"
+        for t in [c.name, *c.terms]
+        for w in content_words(t.replace("-", " "))
+    }
+    return len(specific & known) / len(specific)
+
+
+def speaks_to_focus(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
+    """When the question asks about a finding (foot drop), a sentence about a listed
+    condition speaks to it if it names the finding or nerve damage that takes it in, not
+    damage elsewhere (trigeminal neuropathy, carpal tunnel syndrome)."""
+    if not analysis.focus or any(c.kind != "finding" for c in analysis.focus):
+        return True
+    return candidate.names_focus or candidate.names_broad_finding
 
 
 def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
@@ -303,6 +335,7 @@ class ExtractiveDrafter(Drafter):
         candidate.names_finding = any(
             e.kind in ("finding", "treatment", "test") for e in named
         ) or bool(_TREATMENT_WORDS.search(text))
+        candidate.names_broad_finding = any(e.name in BROAD_FINDINGS for e in named)
         candidate.question_has_focus = bool(analysis.focus)
         parts = [*analysis.focus, *analysis.populations, *analysis.facets]
         if parts:
@@ -401,6 +434,13 @@ class ExtractiveDrafter(Drafter):
             for c in usable
             if (c.names_focus or not analysis.focus) and (c.names_setting or not has_setting)
         ]
+        if analysis.type == "comparison" and len(analysis.facets) >= 2:
+            # A comparison is answered by a sentence naming the options compared ("studies
+            # comparing an AFO directly with FES after stroke ..."), focus word or not.
+            both += [c for c in usable if len(c.facets) >= 2 and c not in both]
+        # Retrieval ranks whole passages with their titles; when the lexicon knows none of
+        # the question's concepts, its best source is the better guide to the answer.
+        top_bonus = TOP_SOURCE_BONUS if known_share(analysis) < 0.5 else 0.0
         setting_and_finding = [c for c in usable if c.names_setting and c.names_finding]
         focus_only = [c for c in usable if c.names_focus]
         for group in (both, setting_and_finding, focus_only, usable, gated):
@@ -411,7 +451,7 @@ class ExtractiveDrafter(Drafter):
                         c.score
                         + 0.06 * c.names_focus_directly
                         + 0.02 * min(len(c.facets), 2)
-                        + TOP_SOURCE_BONUS * (c.number == 1)
+                        + top_bonus * (c.number == 1)
                     ),
                 )
         return None
@@ -453,6 +493,7 @@ class ExtractiveDrafter(Drafter):
                 for c in gated
                 if facet.name in c.facets
                 and (c.names_focus or c.names_finding or not analysis.focus)
+                and speaks_to_focus(c, analysis)
                 and c not in points
             ]
             already = [c for c in chosen if facet.name in c.facets]
