@@ -381,6 +381,16 @@ class AnswerEngine:
         return AnswerEvent("answer", answer.text, answer)
 
 
+# A sentence saying its source is silent on an entity ("... is not mentioned among the
+# features of MCTD, so this source gives no frequency ...") is no evidence *for* it.
+SAYS_NOTHING_ON_IT = re.compile(
+    r"\b(is|are|was|were) not (mentioned|reported|described|addressed)|\bgives? no\b|"
+    r"\bno (data|evidence|reports?|frequency) (on|of|for|about)\b|"
+    r"\bdoes not (report|address|mention|describe)\b",
+    re.IGNORECASE,
+)
+
+
 def facet_coverage(
     analysis: QuestionAnalysis, sentences: Sequence[CitedSentence]
 ) -> list[FacetCoverage]:
@@ -389,7 +399,12 @@ def facet_coverage(
     for facet in analysis.facets:
         numbers: list[int] = []
         for sentence in sentences:
-            if sentence.is_claim and sentence.citations and mentions(sentence.text, facet):
+            if (
+                sentence.is_claim
+                and sentence.citations
+                and mentions(sentence.text, facet)
+                and not SAYS_NOTHING_ON_IT.search(sentence.text)
+            ):
                 numbers.extend(n for n in sentence.citations if n not in numbers)
         coverage.append(FacetCoverage(facet=facet.name, references=sorted(numbers)))
     return coverage

@@ -80,3 +80,27 @@ def test_how_much_of_a_question_the_lexicon_knows() -> None:
     assert known_share(analyze_question(research)) < 0.5
     clinical = "Compare an ankle-foot orthosis with functional electrical stimulation after stroke."
     assert known_share(analyze_question(clinical)) > 0.8
+
+
+def test_a_sentence_saying_its_source_is_silent_is_no_evidence_for_an_entity() -> None:
+    from curbside.rag.engine import facet_coverage
+    from curbside.rag.models import CitedSentence
+
+    analysis = analyze_question(
+        "Can foot drop occur in SLE, systemic sclerosis or mixed connective tissue disease?"
+    )
+    sentences = [
+        CitedSentence(
+            text="Peripheral neuropathy in SLE shows a predilection for the peroneal nerve [1].",
+            citations=[1],
+        ),
+        CitedSentence(
+            text="Peripheral neuropathy is not mentioned among the features of mixed connective "
+            "tissue disease in the 1972 abstract, so this source gives no frequency [2].",
+            citations=[2],
+        ),
+    ]
+    coverage = {c.facet: c.references for c in facet_coverage(analysis, sentences)}
+    assert coverage["SLE"] == [1]
+    assert coverage["mixed connective tissue disease"] == []
+    assert coverage["systemic sclerosis"] == []
