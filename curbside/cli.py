@@ -205,11 +205,12 @@ def print_answer(answer: Answer, show_repairs: bool = False) -> None:
     # by the engine.
     for warning in answer.warnings:
         err.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
-    console.print(Panel(Markdown(answer.text), title=escape(answer.title or "Answer"), expand=True))
     if answer.coverage:
+        # Which listed entities the sources speak to is read first, above the answer.
         from curbside.rag.models import coverage_line
 
         console.print(escape(coverage_line(answer.coverage)), highlight=False)
+    console.print(Panel(Markdown(answer.text), title=escape(answer.title or "Answer"), expand=True))
     if answer.references:
         console.print("[bold]References[/bold]")
         for ref in answer.references:

@@ -126,14 +126,24 @@ def _body_markdown(text: str) -> str:
     return _HEADING.sub(lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", escaped)
 
 
+def _after_title(body: str, block: str) -> str:
+    title, newline, rest = body.partition("\n")
+    if title.startswith("#") and newline:
+        return f"{title}\n\n{block}\n{rest}"
+    return f"{block}\n\n{body}"
+
+
 def answer_html(answer: Answer, answer_id: str, *, show_searched: bool = True) -> str:
     """The chat message for a finished answer: body with linked citation markers, numbered
     references with Guideline/Research badges and their passages, disclaimer, invitation."""
     answer_id = re.sub(r"[^A-Za-z0-9_-]", "", answer_id) or "a"
     body = render_citations(_body_markdown(answer.text), answer.references, answer_id)
-    blocks = [body]
     if answer.coverage:
-        blocks.append(f'<p class="coverage">{html.escape(coverage_line(answer.coverage))}</p>')
+        # For a question listing entities, which ones the sources speak to is the first
+        # thing a clinician needs: the line goes under the title, above the first point.
+        coverage = f'<p class="coverage">{html.escape(coverage_line(answer.coverage))}</p>'
+        body = _after_title(body, coverage)
+    blocks = [body]
     if answer.references:
         items = "".join(_reference_item(r, answer_id) for r in answer.references)
         blocks.append(f'<div class="references"><h4>References</h4><ol>{items}</ol></div>')

@@ -184,3 +184,21 @@ def test_build_app_builds_on_a_fake_engine() -> None:
     app = build_app(_FakeEngine(), Settings())  # type: ignore[arg-type]
     assert type(app).__name__ == "Blocks"
     assert backend_line(_FakeEngine()) == "Backend: extractive · 2 sources, 10 chunks"  # type: ignore[arg-type]
+
+
+def test_the_coverage_line_comes_under_the_title_before_the_first_point() -> None:
+    from curbside.rag.models import FacetCoverage
+
+    answer = _answer().model_copy(
+        update={
+            "coverage": [
+                FacetCoverage(facet="SLE", references=[1]),
+                FacetCoverage(facet="MCTD", references=[]),
+            ]
+        }
+    )
+    page = answer_html(answer, "a1")
+    coverage = page.index('class="coverage"')
+    assert page.index("Foot drop in connective tissue diseases") < coverage
+    assert coverage < page.index("Foot drop can occur through peripheral neuropathy")
+    assert "none in the indexed sources for: MCTD" in page
