@@ -154,6 +154,9 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         and len(content_words(new_part)) <= 4
         and _FOLLOW_UP_START.match(question)
     ):
+        if _WHO.fullmatch(new_part):
+            # "And in children?" narrows the same question to a group of patients.
+            return f"{previous.rstrip('?. ')} in {new_part}?"
         swapped = _swap_condition(previous, analysis, new_part)
         if swapped:
             return swapped
@@ -179,6 +182,13 @@ _ASPECT_LEAD = re.compile(
 )
 
 
+_WHO = re.compile(
+    r"(children|adults|older adults|the elderly|elderly patients|infants|adolescents|"
+    r"pregnancy|pregnant women|women|men)",
+    re.IGNORECASE,
+)
+
+
 def _split_regarding(question: str) -> tuple[str, str]:
     """An earlier rewrite's own question and the topic it carried in "(regarding ...)"."""
     found = _REGARDING.search(question)
@@ -189,7 +199,10 @@ def _split_regarding(question: str) -> tuple[str, str]:
 
 def _without_aspect(topic: str) -> str:
     """The subject without what was asked about it: "common causes of foot drop" ->
-    "foot drop", "dose of rituximab" -> "rituximab" (the new question asks its own aspect)."""
+    "foot drop", "dose of rituximab" -> "rituximab", "causes mononeuritis multiplex in
+    vasculitis" -> "mononeuritis multiplex in vasculitis" (the new question asks its own
+    aspect)."""
+    topic = re.sub(r"^(causes?|leads? to|triggers?)\s+(?!of\b)", "", topic, flags=re.I)
     rest = _ASPECT_LEAD.sub("", topic, count=1).strip()
     return rest if len(rest.split()) >= 1 and rest != topic.strip() and rest else topic
 

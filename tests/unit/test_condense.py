@@ -176,3 +176,19 @@ def test_llm_rewrite_used_and_small_talk_skips_model() -> None:
 def test_llm_failure_falls_back_to_rules() -> None:
     chat = _FakeChat(ConnectionError("refused"))
     assert llm_standalone("what about Sjogren's?", SLE, chat) == "Can foot drop occur in Sjogren's?"
+
+
+def test_a_group_of_patients_narrows_the_same_question() -> None:
+    history = _asked("What is the first-line treatment of painful diabetic neuropathy?")
+    assert (
+        rule_based_standalone("And in children?", history)
+        == "What is the first-line treatment of painful diabetic neuropathy in children?"
+    )
+
+
+def test_a_pronoun_after_a_cause_question_names_the_subject_not_the_verb() -> None:
+    history = _asked("What causes mononeuritis multiplex in vasculitis?")
+    assert (
+        rule_based_standalone("How is that diagnosed?", history)
+        == "How is mononeuritis multiplex in vasculitis diagnosed?"
+    )
