@@ -29,7 +29,10 @@ _FOLLOW_UP_START = re.compile(
     r"^\s*(what|how) about\s+|^\s*(and|also|but|or)\b\s*|^\s*what if\s+|^\s*same\s+(for|in)\s+",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(r"\b(it|its|this|that|these|those|they|them|there|such)\b", re.IGNORECASE)
+# "there" as in "is there a role for surgery?" points at nothing.
+_PRONOUN = re.compile(
+    r"\b(it|its|this|that|these|those|they|them|(?<!is )(?<!are )there|such)\b", re.IGNORECASE
+)
 _SLOT = re.compile(
     r"^(?P<head>.*\b(?:in|with|for|among|after|during|from|of))\s+(?P<slot>[^?]+?)\s*\?*\s*$",
     re.IGNORECASE,
@@ -204,6 +207,7 @@ def _without_aspect(topic: str) -> str:
     aspect)."""
     topic = re.sub(r"^(causes?|leads? to|triggers?)\s+(?!of\b)", "", topic, flags=re.I)
     rest = _ASPECT_LEAD.sub("", topic, count=1).strip()
+    rest = re.sub(r"^(of|for|in)\s+", "", rest, flags=re.IGNORECASE)  # "first-line for X"
     return rest if len(rest.split()) >= 1 and rest != topic.strip() and rest else topic
 
 
@@ -226,7 +230,12 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
         if at < 0:
             return None
         return previous[:at] + new + previous[at + len(old.name) :]
-    if analysis.type == "management" and incoming.focus:
+    treatments = [c for c in analysis.focus if c.kind == "treatment"]
+    if treatments and incoming.focus and treatments[0].name.lower() in previous.lower():
+        # "Is rituximab recommended for maintenance in GPA?" + "what about azathioprine?"
+        at = previous.lower().find(treatments[0].name.lower())
+        return previous[:at] + new_part + previous[at + len(treatments[0].name) :]
+    if incoming.focus:
         verb = "Are" if new_part.lower().endswith("s") else "Is"
         return f"{verb} {new_part} recommended for {old.name}?"
     return None

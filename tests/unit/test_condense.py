@@ -192,3 +192,18 @@ def test_a_pronoun_after_a_cause_question_names_the_subject_not_the_verb() -> No
         rule_based_standalone("How is that diagnosed?", history)
         == "How is mononeuritis multiplex in vasculitis diagnosed?"
     )
+
+
+def test_another_drug_takes_the_place_of_the_drug_asked_about() -> None:
+    history = _asked("Is rituximab recommended for remission maintenance in GPA?")
+    assert (
+        rule_based_standalone("What about azathioprine?", history)
+        == "Is azathioprine recommended for remission maintenance in GPA?"
+    )
+
+
+def test_is_there_points_at_nothing() -> None:
+    history = _asked("How is foot drop from peroneal neuropathy at the fibular head managed?")
+    out = rule_based_standalone("Is there a role for surgery?", history)
+    assert out.startswith("Is there a role for surgery")
+    assert "foot drop" in out
