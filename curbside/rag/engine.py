@@ -23,7 +23,7 @@ from curbside.rag.models import Answer, CitedSentence, Evidence, FacetCoverage, 
 from curbside.rag.question import Concept, QuestionAnalysis, analyze_question, mentions
 from curbside.rag.retrieval import QUESTION_WORDS, HybridRetriever, SearchFilters
 from curbside.rag.safe_text import escape_markdown, safe_answer_markdown
-from curbside.rag.text import content_words
+from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
@@ -134,7 +134,9 @@ class AnswerEngine:
             return False
         if evidence.best_similarity < self.settings.retrieval.min_dense_similarity:
             return False
-        if analysis is not None and missing_population(evidence, analysis):
+        if analysis is not None and (
+            missing_population(evidence, analysis) or missing_setting(evidence, analysis)
+        ):
             return False
         found: set[str] = set()
         for source in evidence.sources:
@@ -433,6 +435,33 @@ def missing_population(evidence: Evidence, analysis: QuestionAnalysis) -> Concep
     for population in analysis.populations:
         if not any(mentions(text, population) for text in texts):
             return population
+    return None
+
+
+_SETTING_LEAD = frozenset(content_words("after following during post"))
+_TIME_SPAN = re.compile(r"\b(hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
+
+
+def missing_setting(evidence: Evidence, analysis: QuestionAnalysis) -> str | None:
+    """A setting the question names ("after hip replacement surgery") that no retrieved
+    passage speaks of: foot drop in general is not foot drop after hip replacement. Most of
+    its words must meet in one passage ("replacement" of a disc in one and "surgery" in
+    another do not count; "shockwave" written "shock wave" may be missing). Time spans are
+    not settings ("after three months" is written "after 12 weeks")."""
+    if not analysis.constraints:
+        return None
+    passages = [
+        set(content_words(f"{source.meta.title} {passage.section} {passage.text}"))
+        for source in evidence.sources
+        for passage in source.passages
+    ]
+    ignored = _SETTING_LEAD | QUESTION_WORDS | QUESTION_GENERIC_WORDS
+    for constraint in analysis.constraints:
+        if _TIME_SPAN.search(constraint):
+            continue
+        words = {w for w in content_words(constraint) if w not in ignored}
+        if words and not any(len(words & found) * 2 > len(words) for found in passages):
+            return constraint
     return None
 
 

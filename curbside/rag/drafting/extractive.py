@@ -135,6 +135,7 @@ class Candidate:
     names_population: bool = False
     names_finding: bool = False  # any finding, treatment or test of the lexicon
     names_broad_finding: bool = False  # nerve damage anywhere (lexicon.BROAD_FINDINGS)
+    names_treatment: bool = False  # a treatment of the lexicon or treatment in plain words
     title_names_question: float = 0.0  # share of the question's parts its source's title names
     first_in_passage: bool = False
     question_has_focus: bool = True
@@ -250,13 +251,32 @@ def speaks_to_focus(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
 
 
 def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
-    """A question about a treatment in a condition ("Should GBS be treated with IVIg or
-    plasma exchange?") is answered only by a sentence naming both: plasma exchange in
-    Sjogren's neuropathy and GBS in lupus, side by side, would be a guess."""
+    """Does any sentence answer what is asked, rather than sit near it? Sources that only
+    neighbour the question are a guess, and the answer says they do not cover it:
+
+    - a treatment in a condition ("Should GBS be treated with IVIg or plasma exchange?") needs
+      a sentence naming both (plasma exchange in Sjogren's neuropathy and GBS in lupus, side
+      by side, would be a guess);
+    - "How is X treated?" needs a sentence about treating X (not how often X occurs).
+
+    (A setting no source names, "after hip replacement", is the engine's `missing_setting`.)
+    """
     treatments = {c.name for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"}
-    if not (analysis.populations and treatments):
-        return True
-    return any(c.names_population and (c.names_focus or treatments & set(c.facets)) for c in gated)
+    if (
+        analysis.populations
+        and treatments
+        and not any(
+            c.names_population and (c.names_focus or treatments & set(c.facets)) for c in gated
+        )
+    ):
+        return False
+    # Research questions (words the lexicon mostly does not know) word treatment their own way.
+    return (
+        analysis.type != "management"
+        or bool(treatments)
+        or known_share(analysis) < 0.5
+        or any(c.names_treatment and (c.names_focus or c.names_population) for c in gated)
+    )
 
 
 def _condition_families(text: str) -> set[str]:
@@ -336,6 +356,9 @@ class ExtractiveDrafter(Drafter):
             e.kind in ("finding", "treatment", "test") for e in named
         ) or bool(_TREATMENT_WORDS.search(text))
         candidate.names_broad_finding = any(e.name in BROAD_FINDINGS for e in named)
+        candidate.names_treatment = any(e.kind == "treatment" for e in named) or bool(
+            _TREATMENT_WORDS.search(text)
+        )
         candidate.question_has_focus = bool(analysis.focus)
         parts = [*analysis.focus, *analysis.populations, *analysis.facets]
         if parts:
