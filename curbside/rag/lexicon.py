@@ -140,6 +140,22 @@ ENTITIES: tuple[Entity, ...] = (
     _e("stroke", "condition", "central", "hemiparesis", "cerebrovascular", "hemiplegia"),
     _e("multiple sclerosis", "condition", "central", "ms"),
     _e("cerebral palsy", "condition", "central"),
+    # Common neurological conditions the bundled corpus does not cover: named, so that a
+    # question about them is recognised as one (and answered "not covered", not from
+    # neighbours such as IVIg in MMN for "IVIg in myasthenia gravis?").
+    _e("myasthenia gravis", "condition", "neuromuscular junction", "myasthenia"),
+    _e("Parkinson's disease", "condition", "parkinsonism", "parkinson's", "parkinson disease"),
+    _e("epilepsy", "condition", "epilepsy", "epileptic", "seizure disorder"),
+    _e("migraine", "condition", "headache", "migraines"),
+    _e(
+        "motor neuron disease",
+        "condition",
+        "motor neuron",
+        "amyotrophic lateral sclerosis",
+        "als",
+        "motor neurone disease",
+    ),
+    _e("spinal muscular atrophy", "condition", "motor neuron", "sma"),
     _e(
         "diabetes",
         "condition",

@@ -278,6 +278,8 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         # Foot drop is covered, foot drop after hip replacement is not ("disc replacement" and
         # "trauma surgery" sit in different passages).
         "Can foot drop occur after hip replacement surgery?",
+        # IVIg is indexed for MMN and CIDP; myasthenia gravis only as an NPSLE syndrome.
+        "Is IVIg effective in myasthenia gravis?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(
