@@ -26,27 +26,25 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from curbside.eval.answer_quality import same_statement  # noqa: E402
+from curbside.eval.answer_quality import GoldTurn, same_statement  # noqa: E402
 from curbside.eval.datasets import load_dataset  # noqa: E402
 from curbside.offline import apply_offline_env  # noqa: E402
 from curbside.rag.drafting.extractive import ExtractiveDrafter  # noqa: E402
 from curbside.rag.drafting.layout import WANTED  # noqa: E402
 from curbside.rag.drafting.ranker import FEATURES, WEIGHTS_FILE, features  # noqa: E402
-from curbside.rag.engine import without_instruction_sentences  # noqa: E402
-from curbside.rag.models import Turn  # noqa: E402
-from curbside.rag.question import analyze_question  # noqa: E402
+from curbside.rag.engine import AnswerEngine, without_instruction_sentences  # noqa: E402
+from curbside.rag.models import Evidence, Turn  # noqa: E402
+from curbside.rag.question import QuestionAnalysis, analyze_question  # noqa: E402
 from curbside.rag.text import content_words  # noqa: E402
 
+# One gold turn as the chat would see it: id, standalone question, analysis, evidence, gold.
+GoldTurnEvidence = tuple[str, str, QuestionAnalysis, Evidence, GoldTurn]
 
-def examples(data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    from curbside.rag.factory import make_engine
-    from curbside.settings import Settings
 
-    engine = make_engine(Settings(data_dir=data_dir))
-    drafter = ExtractiveDrafter(engine.embedder, learned=False)
-    rows: list[list[float]] = []
-    targets: list[float] = []
-    groups: list[str] = []
+def gold_turns(engine: AnswerEngine, split: str) -> list[GoldTurnEvidence]:
+    """Each turn of `split` with gold key points, retrieved once as the chat would (earlier
+    turns of a chain are asked first, so follow-ups are condensed as in a chat)."""
+    found = []
     for question in load_dataset("answers"):
         gold = question.gold_turn
         if question.split != split or gold is None or not gold.key_points:
@@ -59,6 +57,20 @@ def examples(data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray, list[s
         evidence = without_instruction_sentences(
             engine.retriever.retrieve(standalone, None, analysis)
         )
+        found.append((question.id, standalone, analysis, evidence, gold))
+    return found
+
+
+def examples(
+    engine: AnswerEngine, turns: list[GoldTurnEvidence]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """One row of features per candidate sentence: target 1 for a key point, 0.5 for a
+    nice-to-have, 0 otherwise; grouped by turn id."""
+    drafter = ExtractiveDrafter(engine.embedder, learned=False)
+    rows: list[list[float]] = []
+    targets: list[float] = []
+    groups: list[str] = []
+    for turn_id, standalone, analysis, evidence, gold in turns:
         ids = {s.number: s.meta.id for s in evidence.sources}
         wanted = WANTED.get(analysis.type, set())
         words = set(content_words(standalone))
@@ -72,7 +84,7 @@ def examples(data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray, list[s
                     target = max(target, value)
             rows.append(features(candidate, words, wanted, analysis.type))
             targets.append(target)
-            groups.append(question.id)
+            groups.append(turn_id)
     return np.asarray(rows), np.asarray(targets), groups
 
 
@@ -129,7 +141,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
     args = parser.parse_args()
     apply_offline_env()
-    x, y, groups = examples(args.data_dir, args.split)
+    from curbside.rag.factory import make_engine
+    from curbside.settings import Settings
+
+    engine = make_engine(Settings(data_dir=args.data_dir))
+    x, y, groups = examples(engine, gold_turns(engine, args.split))
     weights, bias = fit(x, y, args.l2)
     scores = x @ weights + bias
     key = y >= 1.0

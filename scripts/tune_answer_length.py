@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterator
 from itertools import product
 from pathlib import Path
 
@@ -36,37 +35,10 @@ from curbside.eval.answer_quality import GoldPoint, GoldTurn, same_statement  # 
 from curbside.offline import apply_offline_env  # noqa: E402
 from curbside.rag.drafting import extractive  # noqa: E402
 from curbside.rag.drafting.ranker import LearnedRanker  # noqa: E402
-from curbside.rag.engine import AnswerEngine  # noqa: E402
 from curbside.rag.models import Evidence  # noqa: E402
-from curbside.rag.question import QuestionAnalysis  # noqa: E402
 from curbside.rag.text import CITATION_MARKER, strip_citations  # noqa: E402
 
 FOLDS = 5
-
-
-def dev_turns(
-    engine: AnswerEngine,
-) -> Iterator[tuple[str, str, QuestionAnalysis, Evidence, GoldTurn]]:
-    """Each dev turn with gold key points, retrieved once as the chat would (earlier turns of
-    a chain are asked first)."""
-    from curbside.eval.datasets import load_dataset
-    from curbside.rag.engine import without_instruction_sentences
-    from curbside.rag.models import Turn
-    from curbside.rag.question import analyze_question
-
-    for question in load_dataset("answers"):
-        gold = question.gold_turn
-        if question.split != "dev" or gold is None or not gold.key_points:
-            continue
-        turns: list[Turn] = []
-        for earlier in question.history:
-            turns.append(Turn.from_answer(engine.ask(earlier, turns)))
-        standalone = engine.standalone(question.question, turns)
-        analysis = analyze_question(standalone)
-        evidence = without_instruction_sentences(
-            engine.retriever.retrieve(standalone, None, analysis)
-        )
-        yield question.id, standalone, analysis, evidence, gold
 
 
 def claims_of(draft: str, evidence: Evidence) -> list[tuple[str, set[str]]]:
@@ -106,7 +78,12 @@ def main() -> int:
     args = parser.parse_args()
     apply_offline_env()
 
-    x, y, groups = training.examples(args.data_dir, "dev")
+    from curbside.rag.factory import make_engine
+    from curbside.settings import Settings
+
+    engine = make_engine(Settings(data_dir=args.data_dir))
+    turns = training.gold_turns(engine, "dev")  # retrieved once, for fitting and drafting
+    x, y, groups = training.examples(engine, turns)
     names = list(dict.fromkeys(groups))
     fold_of = {name: i % FOLDS for i, name in enumerate(names)}
     fold = np.asarray([fold_of[g] for g in groups])
@@ -115,11 +92,6 @@ def main() -> int:
         weights, bias = training.fit(x[fold != f], y[fold != f], args.l2)
         rankers[f] = LearnedRanker([float(w) for w in weights], float(bias))
 
-    from curbside.rag.factory import make_engine
-    from curbside.settings import Settings
-
-    engine = make_engine(Settings(data_dir=args.data_dir))
-    turns = list(dev_turns(engine))
     print(
         "| sentences | min points | source cap | relative floor | absolute floor | "
         "key-point recall | precision | opener | claims |"

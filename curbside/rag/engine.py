@@ -134,14 +134,17 @@ class AnswerEngine:
             return False
         if evidence.best_similarity < self.settings.retrieval.min_dense_similarity:
             return False
+        # Words of each passage's title + section + text, cached by the retriever.
+        passage_words = [
+            self.retriever.chunk_words(passage.chunk_id, (passage, source.meta))
+            for source in evidence.sources
+            for passage in source.passages
+        ]
         if analysis is not None and (
-            missing_population(evidence, analysis) or missing_setting(evidence, analysis)
+            missing_population(evidence, analysis) or missing_setting(passage_words, analysis)
         ):
             return False
-        found: set[str] = set()
-        for source in evidence.sources:
-            for passage in source.passages:  # title + section + text, cached by the retriever
-                found |= self.retriever.chunk_words(passage.chunk_id, (passage, source.meta))
+        found: set[str] = set().union(*passage_words)
         terms = [w for w in set(content_words(question)) if len(w) >= 4 and w not in QUESTION_WORDS]
         if not terms:
             return True
@@ -442,7 +445,7 @@ _SETTING_LEAD = frozenset(content_words("after following during post"))
 _TIME_SPAN = re.compile(r"\b(hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
 
 
-def missing_setting(evidence: Evidence, analysis: QuestionAnalysis) -> str | None:
+def missing_setting(passage_words: list[set[str]], analysis: QuestionAnalysis) -> str | None:
     """A setting the question names ("after hip replacement surgery") that no retrieved
     passage speaks of: foot drop in general is not foot drop after hip replacement. Most of
     its words must meet in one passage ("replacement" of a disc in one and "surgery" in
@@ -450,17 +453,12 @@ def missing_setting(evidence: Evidence, analysis: QuestionAnalysis) -> str | Non
     not settings ("after three months" is written "after 12 weeks")."""
     if not analysis.constraints:
         return None
-    passages = [
-        set(content_words(f"{source.meta.title} {passage.section} {passage.text}"))
-        for source in evidence.sources
-        for passage in source.passages
-    ]
     ignored = _SETTING_LEAD | QUESTION_WORDS | QUESTION_GENERIC_WORDS
     for constraint in analysis.constraints:
         if _TIME_SPAN.search(constraint):
             continue
         words = {w for w in content_words(constraint) if w not in ignored}
-        if words and not any(len(words & found) * 2 > len(words) for found in passages):
+        if words and not any(len(words & found) * 2 > len(words) for found in passage_words):
             return constraint
     return None
 

@@ -352,12 +352,13 @@ class ExtractiveDrafter(Drafter):
         candidate.names_population = any(mentions(text, c) for c in analysis.populations)
         candidate.facets = [f.name for f in analysis.facets if mentions(text, f)]
         named = entities_in(text)
-        candidate.names_finding = any(
+        treated_in_plain_words = bool(_TREATMENT_WORDS.search(text))
+        candidate.names_finding = treated_in_plain_words or any(
             e.kind in ("finding", "treatment", "test") for e in named
-        ) or bool(_TREATMENT_WORDS.search(text))
+        )
         candidate.names_broad_finding = any(e.name in BROAD_FINDINGS for e in named)
-        candidate.names_treatment = any(e.kind == "treatment" for e in named) or bool(
-            _TREATMENT_WORDS.search(text)
+        candidate.names_treatment = treated_in_plain_words or any(
+            e.kind == "treatment" for e in named
         )
         candidate.question_has_focus = bool(analysis.focus)
         parts = [*analysis.focus, *analysis.populations, *analysis.facets]
@@ -418,7 +419,10 @@ class ExtractiveDrafter(Drafter):
         weights = rarity_weights(question, keyed)
         total = sum(weights.values()) or 1.0
         for candidate, have in zip(candidates, keyed, strict=True):
-            candidate.aspect_overlap = shared_share(aspect, content_words(candidate.text))
+            # shared_share() on the keys already made
+            candidate.aspect_overlap = (
+                sum(1 for w in aspect if _word_key(w) in have) / len(aspect) if aspect else 0.0
+            )
             candidate.rare_word_overlap = sum(v for k, v in weights.items() if k in have) / total
         if self.ranker is not None:
             question_words = set(content_words(question))
@@ -499,9 +503,10 @@ class ExtractiveDrafter(Drafter):
         # Further points must answer nearly as well as the opening line: a short answer of
         # good points reads better than a long one that drifts.
         floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
-        chosen += self._rest(in_setting(gated, analysis), chosen, floor)
-        chosen += self._guideline_point(in_setting(gated, analysis), chosen, floor)
-        chosen += self._second_source_point(in_setting(gated, analysis), chosen, floor)
+        further = in_setting(gated, analysis)
+        chosen += self._rest(further, chosen, floor)
+        chosen += self._guideline_point(further, chosen, floor)
+        chosen += self._second_source_point(further, chosen, floor)
         return self._layout(opening, facet_points, missing, chosen, analysis)
 
     def _facet_points(
