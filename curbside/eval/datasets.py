@@ -52,17 +52,24 @@ class DatasetError(ValueError):
 def _records(path: Path) -> Iterator[tuple[int, dict]]:  # type: ignore[type-arg]
     if not path.exists():
         raise DatasetError(f"question file not found: {path}")
+    if path.is_dir():
+        inside = sorted(p.name for p in path.glob("*.jsonl"))
+        hint = f" (it holds {', '.join(inside)})" if inside else ""
+        raise DatasetError(f"{path} is a folder; give the question file itself{hint}")
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError as exc:
-                raise DatasetError(f"{path}:{number}: not JSON ({exc})") from exc
-            if not isinstance(record, dict):
-                raise DatasetError(f"{path}:{number}: expected a JSON object")
-            yield number, record
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError as exc:
+                    raise DatasetError(f"{path}:{number}: not JSON ({exc})") from exc
+                if not isinstance(record, dict):
+                    raise DatasetError(f"{path}:{number}: expected a JSON object")
+                yield number, record
+        except UnicodeDecodeError as exc:
+            raise DatasetError(f"{path}: not UTF-8 text (is it a JSONL question file?)") from exc
 
 
 def _short_id(prefix: str, text: str) -> str:

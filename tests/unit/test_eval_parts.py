@@ -75,6 +75,14 @@ def test_loader_errors_are_clear(tmp_path: Path) -> None:
     bad.write_text("{not json\n")
     with pytest.raises(datasets.DatasetError, match=r"bad\.jsonl:1"):
         datasets.load_dataset("curbside", bad)
+    # The data set's folder instead of its question file (as ../shared/data/pubmedqa is).
+    (tmp_path / "questions.jsonl").write_text("")
+    with pytest.raises(datasets.DatasetError, match=r"is a folder.*questions\.jsonl"):
+        datasets.load_dataset("pubmedqa", tmp_path)
+    binary = tmp_path / "binary.jsonl"
+    binary.write_bytes(b'{"question": "ok"}\n\xff\xfe\x00')
+    with pytest.raises(datasets.DatasetError, match=r"binary\.jsonl: not UTF-8"):
+        datasets.load_dataset("curbside", binary)
 
 
 # ---- statistics ------------------------------------------------------------------------------
