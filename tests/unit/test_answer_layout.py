@@ -7,7 +7,9 @@ import pytest
 
 from curbside.rag.drafting.extractive import (
     _ABOUT_THE_SOURCE,
+    _HEDGE,
     aspect_words,
+    defines,
     known_share,
     shared_share,
 )
@@ -26,6 +28,10 @@ from curbside.rag.text import content_words
         "In the RAVE trial, a double-blind, double-dummy design compared the two drugs.",
         "The treatment pathway for foot drop is based on a narrative review.",
         "The 1972 description of mixed connective tissue disease was a case series of 25.",
+        "ACR guideline recommendations for polyarteritis nodosa are voluntary guidance.",
+        "The 2021 ACR/Vasculitis Foundation PAN guideline appeared in both Arthritis & "
+        "Rheumatology and Arthritis Care & Research.",
+        "The NASS guideline does not include every proper method of care.",
     ],
 )
 def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
@@ -104,3 +110,49 @@ def test_a_sentence_saying_its_source_is_silent_is_no_evidence_for_an_entity() -
     assert coverage["SLE"] == [1]
     assert coverage["mixed connective tissue disease"] == []
     assert coverage["systemic sclerosis"] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "hedge"),
+    [
+        ("Evidence for gabapentin in painful diabetic neuropathy was of moderate certainty.", True),
+        (
+            "High-quality studies of advanced imaging in lumbar disc herniation are relatively "
+            "scarce.",
+            True,
+        ),
+        ("The final decision on any treatment rests with the clinician and patient.", True),
+        # ...but "the cause is unknown" answers "What causes X?"
+        ("The cause of mixed connective tissue disease (MCTD) is largely unknown.", False),
+        (
+            "MRI should be considered the most appropriate noninvasive test to confirm the "
+            "herniation.",
+            False,
+        ),
+        ("Peripheral neuropathy was found in 34 of 186 patients with DM or PM (18.3%).", False),
+    ],
+)
+def test_statements_about_the_evidence_are_told_from_findings(sentence: str, hedge: bool) -> None:
+    # The opening line skips the first kind unless the question asks about the evidence.
+    assert bool(_HEDGE.search(sentence)) is hedge
+
+
+@pytest.mark.parametrize(
+    ("sentence", "defining"),
+    [
+        (
+            "Mixed connective tissue disease (MCTD) combines features of SLE, systemic sclerosis "
+            "and polymyositis.",
+            True,
+        ),
+        ("Clinically, mixed connective tissue disease showed a mixture of features.", True),
+        ("The cause of mixed connective tissue disease (MCTD) is largely unknown.", False),
+        ("In 1972, mixed connective tissue disease was thought to respond to steroids.", False),
+        ("Trigeminal neuropathy is characteristic of mixed connective tissue disease.", False),
+    ],
+)
+def test_what_is_x_is_answered_by_a_sentence_with_x_as_its_subject(
+    sentence: str, defining: bool
+) -> None:
+    analysis = analyze_question("What is mixed connective tissue disease?")
+    assert defines(sentence, [*analysis.focus, *analysis.populations]) is defining

@@ -19,6 +19,7 @@ It answers with evidence sentences, chosen for the question the analysis describ
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -31,14 +32,15 @@ from curbside.rag.drafting.layout import (
     BY_OPTION,
     CAVEATS,
     SECTION_ORDER,
+    TREATMENT,
     WANTED,
     SectionClassifier,
 )
 from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
-from curbside.rag.lexicon import BROAD_FINDINGS, entities_in
+from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity, term_pattern
 from curbside.rag.models import Evidence
 from curbside.rag.question import Concept, QuestionAnalysis, analyze_question, mentions
-from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, split_sentences
+from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, normalize, split_sentences
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
@@ -75,7 +77,25 @@ _ABOUT_THE_SOURCE = re.compile(
     # "To determine current practice ...").
     r"(the )?(aims?|objectives?|purpose) of (the|this|our) (study|trial|review|work)|"
     r"^(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
-    r"we (sought|aimed|set out) to))\b",
+    r"we (sought|aimed|set out) to)|"
+    # The document's standing, not medicine ("... are voluntary guidance", "... appeared in
+    # both Arthritis & Rheumatology and ...", "does not include every proper method of care").
+    r"voluntary guidance|appeared in both|published in both|every proper method|"
+    r"other acceptable methods)\b",
+    re.IGNORECASE,
+)
+# Statements about the evidence or about who decides, not about the patient ("Evidence for
+# gabapentin ... was of moderate certainty", "The final decision ... rests with the
+# clinician"): a caveat or a bullet, never the line a clinician reads first, unless the
+# question asks about the evidence itself.
+_HEDGE = re.compile(
+    r"\b(certainty|quality of (the )?evidence|(evidence|studies|data|trials)\b[^.]{0,80}\b"
+    r"(lacking|scarce|limited|insufficient|sparse)|"
+    r"rests? with|would benefit from|could be improved by|should be individuali[sz]ed)\b",
+    re.IGNORECASE,
+)
+_ASKS_ABOUT_EVIDENCE = re.compile(
+    r"\b(evidence|certainty|how (strong|good|reliable)|quality|studies|trials?)\b",
     re.IGNORECASE,
 )
 _DEFINITIONAL = re.compile(
@@ -83,6 +103,32 @@ _DEFINITIONAL = re.compile(
     r"definition|items?|scores?|weighted)\b",
     re.IGNORECASE,
 )
+# "What is X?" is answered by a sentence whose subject is X and whose verb says what it is
+# ("MCTD combines features of ...", "Clinically, MCTD showed a mixture of ..."), not by one
+# that merely names X ("The cause of MCTD is largely unknown").
+_LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, )?$")
+_DEFINING_VERB = re.compile(
+    r"^(\s*\([^)]*\))?(\s+[\w-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
+    r"denotes|consists of|shows|showed|describes|means|includes)\b",
+    re.IGNORECASE,
+)
+
+
+def defines(text: str, concepts: list[Concept]) -> bool:
+    """Is the sentence a statement of what one of the concepts is (it is the subject)?"""
+    folded = normalize(text)
+    for concept in concepts:
+        for term in concept.terms[: concept.direct_terms or None]:
+            found = term_pattern(term).search(folded)
+            if (
+                found
+                and _LEADING_ADVERB.match(folded[: found.start()])
+                and _DEFINING_VERB.match(folded[found.end() :])
+            ):
+                return True
+    return False
+
+
 # Treatment in general words ("were treated with a range of immunosuppressants"): for "How
 # is X in Y treated?" such a sentence about Y answers even if it names no lexicon drug.
 _TREATMENT_WORDS = re.compile(
@@ -135,6 +181,9 @@ class Candidate:
     names_population: bool = False
     names_finding: bool = False  # any finding, treatment or test of the lexicon
     names_broad_finding: bool = False  # nerve damage anywhere (lexicon.BROAD_FINDINGS)
+    # The focus by its own words or a specific related term ("peroneal" for foot drop), not
+    # by nerve damage that may be anywhere ("mononeuritis multiplex").
+    names_focus_specifically: bool = False
     names_treatment: bool = False  # a treatment of the lexicon or treatment in plain words
     title_names_question: float = 0.0  # share of the question's parts its source's title names
     first_in_passage: bool = False
@@ -239,6 +288,16 @@ def known_share(analysis: QuestionAnalysis) -> float:
         for w in content_words(t.replace("-", " "))
     }
     return len(specific & known) / len(specific)
+
+
+@functools.lru_cache(maxsize=1)
+def _broad_terms() -> frozenset[str]:
+    entities = (find_entity(name) for name in BROAD_FINDINGS)
+    return frozenset(t.lower() for e in entities if e for t in e.terms)
+
+
+def specific_terms(concept: Concept) -> list[str]:
+    return [t for t in concept.terms if t not in _broad_terms()]
 
 
 def speaks_to_focus(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
@@ -349,6 +408,10 @@ class ExtractiveDrafter(Drafter):
             mentions(text, c.model_copy(update={"terms": c.terms[: c.direct_terms or None]}))
             for c in analysis.focus
         )
+        candidate.names_focus_specifically = candidate.names_focus and any(
+            mentions(text, c.model_copy(update={"terms": specific_terms(c)}))
+            for c in analysis.focus
+        )
         candidate.names_population = any(mentions(text, c) for c in analysis.populations)
         candidate.facets = [f.name for f in analysis.facets if mentions(text, f)]
         named = entities_in(text)
@@ -452,6 +515,12 @@ class ExtractiveDrafter(Drafter):
         usable = [
             c for c in gated if not c.off_population and (c.states_finding or definitional_ok)
         ]
+        if not _ASKS_ABOUT_EVIDENCE.search(analysis.question):
+            usable = [c for c in usable if not _HEDGE.search(c.text)] or usable
+        # Only a bare "What is X?": "What is the most common cause of X?" asks a finding.
+        if analysis.type == "definition" and not aspect_words(analysis.question, analysis):
+            subjects = [*analysis.focus, *analysis.populations]
+            usable = [c for c in usable if defines(c.text, subjects)] or usable
         # Statements of the kind asked for first (a treatment question opens with treatment).
         if analysis.type not in ("yes_no", "other", "definition"):
             wanted = WANTED.get(analysis.type, set())
@@ -468,9 +537,12 @@ class ExtractiveDrafter(Drafter):
         # Retrieval ranks whole passages with their titles; when the lexicon knows none of
         # the question's concepts, its best source is the better guide to the answer.
         top_bonus = TOP_SOURCE_BONUS if known_share(analysis) < 0.5 else 0.0
+        # "Can foot drop occur in SLE?" opens with the peroneal nerves in SLE before
+        # mononeuritis multiplex in myositis: the finding asked about, in a setting asked about.
+        specific = [c for c in both if c.names_focus_specifically and analysis.type != "comparison"]
         setting_and_finding = [c for c in usable if c.names_setting and c.names_finding]
         focus_only = [c for c in usable if c.names_focus]
-        for group in (both, setting_and_finding, focus_only, usable, gated):
+        for group in (specific, both, setting_and_finding, focus_only, usable, gated):
             if group:
                 return max(
                     group,
@@ -614,13 +686,20 @@ class ExtractiveDrafter(Drafter):
         chosen: list[Candidate],
         analysis: QuestionAnalysis,
     ) -> str:
-        by_entity = BY_OPTION if analysis.type == "comparison" else BY_CONDITION
+        comparison = analysis.type == "comparison"
+        by_entity = BY_OPTION if comparison else BY_CONDITION
         grouped: dict[str, list[Candidate]] = {}
         for candidate in chosen[1:]:
             section = by_entity if candidate in facet_points else candidate.section
+            # "Can X occur in A, B or C?": a finding about one of the conditions listed is
+            # read under that condition (design page), whatever else it is about; treatment
+            # stays under Treatment, and a comparison's options are all treatments.
+            if candidate.facets and not comparison and section not in (TREATMENT, CAVEATS):
+                section = by_entity
             if candidate.section == CAVEATS and candidate not in facet_points:
                 section = CAVEATS
             grouped.setdefault(section, []).append(candidate)
+        facet_order = {f.name: i for i, f in enumerate(analysis.facets)}
         # No title here: the engine adds it after enforcement (it restates the question and
         # is not a claim to cite).
         lines = [cite(opening), ""]
@@ -630,8 +709,11 @@ class ExtractiveDrafter(Drafter):
             if not points and not notes:
                 continue
             lines.append(f"## {name}")
-            # Guideline statements first where they answer about equally well.
+            # Guideline statements first where they answer about equally well; under "By
+            # condition", the conditions in the order the question lists them.
             points = sorted(points, key=lambda c: -(c.score + (0.03 if c.guideline else 0.0)))
+            if name == BY_CONDITION:
+                points.sort(key=lambda c: min((facet_order[f] for f in c.facets), default=99))
             lines.extend(f"- {cite(c)}" for c in points)
             if notes:
                 lines.append("")
