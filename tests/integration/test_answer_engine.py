@@ -160,6 +160,24 @@ def test_an_answer_cites_guideline_and_research_when_both_answer(engine: AnswerE
     assert_well_cited(answer)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What do guidelines recommend for the treatment of foot drop?",
+        "What are the guideline recommendations for treating sciatica?",
+    ],
+)
+def test_a_question_about_guidelines_opens_with_a_guideline(
+    engine: AnswerEngine, question: str
+) -> None:
+    # A review's advice ("botulinum toxin should be considered") is not what was asked.
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    opener = next(s for s in answer.sentences if s.is_claim)
+    kinds = {r.number: r.meta.kind for r in answer.references}
+    assert {kinds[n] for n in opener.citations} == {"guideline"}, opener
+
+
 def facets_named(text: str, question: str) -> list[str]:
     from curbside.rag.question import analyze_question, mentions
 

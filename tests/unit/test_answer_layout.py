@@ -8,6 +8,7 @@ import pytest
 from curbside.rag.drafting.extractive import (
     _ABOUT_THE_SOURCE,
     _HEDGE,
+    _LEANS_ON_CONTEXT,
     aspect_words,
     defines,
     known_share,
@@ -130,6 +131,7 @@ def test_a_sentence_saying_its_source_is_silent_is_no_evidence_for_an_entity() -
             False,
         ),
         ("Peripheral neuropathy was found in 34 of 186 patients with DM or PM (18.3%).", False),
+        ("Further published evidence on the efficacy of FES for drop foot would be useful.", True),
     ],
 )
 def test_statements_about_the_evidence_are_told_from_findings(sentence: str, hedge: bool) -> None:
@@ -156,3 +158,21 @@ def test_what_is_x_is_answered_by_a_sentence_with_x_as_its_subject(
 ) -> None:
     analysis = analyze_question("What is mixed connective tissue disease?")
     assert defines(sentence, [*analysis.focus, *analysis.populations]) is defining
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("The other 3 patients with trigeminal neuropathy had an overlap of SSc and SLE.", True),
+        ("These patients more often had a history of herpes zoster.", True),
+        ("This subgroup had a worse prognosis.", True),
+        (
+            "Both symmetrical polyneuropathy and focal neuropathies occur in systemic sclerosis.",
+            False,
+        ),
+        ("This guideline recommends an AFO.", False),
+    ],
+)
+def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence: str, leans: bool) -> None:
+    # Such a sentence never opens an answer or speaks first for a listed condition.
+    assert bool(_LEANS_ON_CONTEXT.match(sentence)) is leans

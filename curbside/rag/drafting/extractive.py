@@ -91,9 +91,20 @@ _ABOUT_THE_SOURCE = re.compile(
 _HEDGE = re.compile(
     r"\b(certainty|quality of (the )?evidence|(evidence|studies|data|trials)\b[^.]{0,80}\b"
     r"(lacking|scarce|limited|insufficient|sparse)|"
-    r"rests? with|would benefit from|could be improved by|should be individuali[sz]ed)\b",
+    r"rests? with|would benefit from|could be improved by|should be individuali[sz]ed|"
+    # What research should do next ("Further published evidence ... would be useful").
+    r"(further|more) (published )?(evidence|research|studies|data)|should be examined in)\b",
     re.IGNORECASE,
 )
+# A sentence that leans on the one before it ("The other 3 patients with trigeminal
+# neuropathy had ...") cannot be read first.
+_LEANS_ON_CONTEXT = re.compile(
+    r"^(the other|the remaining|these|those|such|they|their|this (\w+ )?(group|subgroup|"
+    r"cohort|patient|finding|pattern|difference))\b",
+    re.IGNORECASE,
+)
+# "What do guidelines recommend ...?" asks for guideline statements, not a review's advice.
+_ASKS_FOR_GUIDELINES = re.compile(r"\b(guidelines?|guidance|recommendations)\b", re.IGNORECASE)
 _ASKS_ABOUT_EVIDENCE = re.compile(
     r"\b(evidence|certainty|how (strong|good|reliable)|quality|studies|trials?)\b",
     re.IGNORECASE,
@@ -517,6 +528,9 @@ class ExtractiveDrafter(Drafter):
         ]
         if not _ASKS_ABOUT_EVIDENCE.search(analysis.question):
             usable = [c for c in usable if not _HEDGE.search(c.text)] or usable
+        usable = [c for c in usable if not _LEANS_ON_CONTEXT.match(c.text)] or usable
+        if _ASKS_FOR_GUIDELINES.search(analysis.question):
+            usable = [c for c in usable if c.guideline] or usable
         # Only a bare "What is X?": "What is the most common cause of X?" asks a finding.
         if analysis.type == "definition" and not aspect_words(analysis.question, analysis):
             subjects = [*analysis.focus, *analysis.populations]
@@ -600,13 +614,15 @@ class ExtractiveDrafter(Drafter):
             if already:
                 continue
             if options:
-                # A source about this entity speaks for it before a passing mention in a
-                # source about something else (SLE neuropathy cohort > trigeminal series).
+                # A sentence naming the focus ("peroneal" for foot drop) before one naming only
+                # some finding; within each, a source about this entity speaks for it before a
+                # passing mention in a source about something else (SLE neuropathy cohort >
+                # trigeminal series). A sentence that leans on the one before it comes last.
+                options = [c for c in options if not _LEANS_ON_CONTEXT.match(c.text)] or options
                 dedicated = [c for c in options if mentions(c.source_title, facet)]
-                pool = dedicated or options
-                # ...and a sentence naming the focus ("peroneal" for foot drop) before one
-                # naming only some finding.
-                points.append(next((c for c in pool if c.names_focus), pool[0]))
+                focused = [c for c in options if c.names_focus]
+                pool = [c for c in dedicated if c.names_focus] or focused or dedicated or options
+                points.append(pool[0])
             else:
                 missing.append(facet)
         return points, missing
