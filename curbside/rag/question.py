@@ -348,6 +348,17 @@ _TITLE_ASPECT = {
 }
 
 
+TITLE_LIMIT = 100  # characters
+
+
+def _listed(names: list[str], others: str, limit: int = 3) -> str:
+    """ "A, B and C"; beyond `limit`, "A, B, C and other conditions": a title never drops
+    listed items without saying so."""
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {others}"
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
 def make_title(analysis: QuestionAnalysis) -> str:
     """A short noun phrase for the answer's title, built from the analysis, never cut from
     the question's words by position (which once gave "Should the-up of ... include")."""
@@ -375,8 +386,12 @@ def make_title(analysis: QuestionAnalysis) -> str:
     elif analysis.facets and analysis.type in ("yes_no", "frequency", "other"):
         group = analysis.populations[0].name if analysis.populations else ""
         focus = " and ".join(c.name for c in analysis.focus[:2])
-        where = group or ", ".join(f.name for f in analysis.facets[:3])
-        title = f"{focus} in {where}" if focus else where
+        names = [f.name for f in analysis.facets]
+        for limit in (3, 2, 1):  # fewer names rather than a title cut mid-phrase
+            where = group or _listed(names, "other conditions", limit)
+            title = f"{focus} in {where}" if focus else where
+            if len(title) <= TITLE_LIMIT:
+                break
     else:
         title = _TITLE_ASPECT.get(analysis.type, "{}").format(subject) if subject else ""
     if analysis.constraints and title:
@@ -388,5 +403,5 @@ def make_title(analysis: QuestionAnalysis) -> str:
     title = " ".join(title.split()).strip(" ,;:")
     if not title:
         title = _plain_topic(analysis.question)
-    title = re.sub(r"[\[\]]", "", title)[:100].strip()
+    title = re.sub(r"[\[\]]", "", title)[:TITLE_LIMIT].strip()
     return title[:1].upper() + title[1:] if not title[:2].isupper() else title

@@ -71,6 +71,16 @@ def test_question_types(question: str, qtype: str) -> None:
             "Rituximab versus cyclophosphamide for ANCA-associated vasculitis",
         ),
         ("Can foot drop occur in lupus [1]?", "Foot drop in lupus"),
+        (
+            "Is trigeminal neuropathy associated with mixed connective tissue disease, "
+            "systemic sclerosis, Sjogren's syndrome, SLE and rheumatoid arthritis?",
+            "Trigeminal neuropathy in mixed connective tissue disease, systemic sclerosis and "
+            "other conditions",
+        ),
+        (
+            "Does foot drop occur in SLE or systemic sclerosis?",
+            "Foot drop in SLE and systemic sclerosis",
+        ),
     ],
 )
 def test_titles_are_noun_phrases_not_cut_questions(question: str, title: str) -> None:
