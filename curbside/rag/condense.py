@@ -165,7 +165,25 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
             return swapped
         # "Can foot drop occur in SLE?" + "what about Sjogren's?" -> "... occur in Sjogren's?"
         rebuilt = _with_setting(analysis, new_part)
-        return rebuilt or f"{slot.group('head')} {new_part}?"
+        if rebuilt:
+            return rebuilt
+        if _adds_a_setting(question, new_part, analysis):
+            # "What is the prognosis of vasculitic neuropathy?" + "what about in rheumatoid
+            # arthritis?": the same question in that setting, not about the setting itself.
+            return f"{previous.rstrip('?. ')} in {new_part}?"
+        return f"{slot.group('head')} {new_part}?"
+    if (
+        new_part
+        and _FOLLOW_UP_START.match(question)
+        and _adds_a_setting(question, new_part, analysis)
+    ):
+        # "How is vasculitic neuropathy treated?" + "and in rheumatoid arthritis?"
+        findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
+        template = _SETTING_TEMPLATES.get(analysis.type)
+        if findings and template:
+            return template.format(focus=" and ".join(findings[:2]), setting=new_part)
+        if findings and previous.rstrip("?. ").lower().endswith(findings[0].lower()):
+            return f"{previous.rstrip('?. ')} in {new_part}?"  # "What causes foot drop in lupus?"
     if _PRONOUN.search(question):
         # A function, not a template: a topic holding "\\L" or "\\g<0>" is text, not syntax.
         rewritten = _PRONOUN.sub(lambda _: topic, question, count=1)
@@ -241,12 +259,20 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
     return None
 
 
+def _adds_a_setting(question: str, new_part: str, analysis: QuestionAnalysis) -> bool:
+    """ "... in rheumatoid arthritis?" after a question that named no population or list."""
+    return not (analysis.facets or analysis.populations) and bool(
+        re.search(r"\bin\s+" + re.escape(new_part), question, re.IGNORECASE)
+    )
+
+
 _SETTING_TEMPLATES = {
     "yes_no": "Can {focus} occur in {setting}?",
     "frequency": "How often does {focus} occur in {setting}?",
     "management": "How is {focus} in {setting} treated?",
     "diagnosis": "How is {focus} in {setting} diagnosed?",
     "dose": "What is the dose of {focus} in {setting}?",
+    "prognosis": "What is the prognosis of {focus} in {setting}?",
 }
 
 

@@ -28,6 +28,9 @@ THESAURUS: dict[str, tuple[str, ...]] = {
         "inflammatory myopathy",
         "rheumatoid arthritis",
     ),
+    # The AAN practice parameters say "distal symmetric polyneuropathy"; reviews and cohorts
+    # often just "polyneuropathy".
+    "distal symmetric polyneuropathy": ("polyneuropathy", "sensory polyneuropathy"),
     "foot drop": (
         "drop foot",
         "peroneal neuropathy",

@@ -26,7 +26,15 @@ from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, normalize
 __all__ = ["Concept", "QuestionAnalysis", "QuestionType", "analyze_question", "mentions"]
 
 QuestionType = Literal[
-    "yes_no", "definition", "frequency", "diagnosis", "management", "comparison", "dose", "other"
+    "yes_no",
+    "definition",
+    "frequency",
+    "diagnosis",
+    "management",
+    "prognosis",
+    "comparison",
+    "dose",
+    "other",
 ]
 
 
@@ -133,6 +141,16 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
             r"biopsy|electrodiagnos\w*|nerve conduction|imaging|criteria|"
             r"classif\w*|distinguish|differentiat\w*|locali[sz]\w*|"
             r"which nerves?)\b",
+            re.I,
+        ),
+    ),
+    (
+        # Asked outright ("What is the prognosis of ...?"); a study title that mentions
+        # "outcome measures" is not a question about prognosis.
+        "prognosis",
+        re.compile(
+            r"^\s*(what|how|which|when)\b.*\b(prognos\w*|outcomes?|recover\w*|natural history|"
+            r"long-term|relapse\w*|surviv\w*|mortality)\b",
             re.I,
         ),
     ),
@@ -345,6 +363,7 @@ _TITLE_ASPECT = {
     "diagnosis": "Diagnosis and work-up of {}",
     "frequency": "How often: {}",
     "dose": "Dosing: {}",
+    "prognosis": "Prognosis of {}",
 }
 
 

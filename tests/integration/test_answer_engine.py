@@ -178,6 +178,44 @@ def test_a_question_about_guidelines_opens_with_a_guideline(
     assert {kinds[n] for n in opener.citations} == {"guideline"}, opener
 
 
+@pytest.mark.parametrize(
+    ("question", "treatment"),
+    [
+        (
+            "What is the first-line treatment for painful diabetic neuropathy?",
+            r"pregabalin|duloxetine|gabapentin|amitriptyline|antidepressant|SNRI|gabapentinoid",
+        ),
+        ("How do I treat vasculitic neuropathy?", r"corticosteroid|glucocorticoid|cyclophos"),
+    ],
+)
+def test_a_treatment_question_opens_with_a_treatment(
+    engine: AnswerEngine, question: str, treatment: str
+) -> None:
+    # Not "Early treatment can prevent morbidity" or "should be assessed for mood disorders",
+    # and not a statement about a narrower population (Sjogren's) than the one asked about.
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    opener = next(s for s in answer.sentences if s.is_claim)
+    assert re.search(treatment, opener.text, re.I), opener.text
+    assert "Sjogren" not in opener.text, opener.text
+
+
+def test_a_dose_question_is_answered_about_the_drug_asked(engine: AnswerEngine) -> None:
+    # The corpus gives gabapentin doses but none for pregabalin: a gabapentin dose must not
+    # be read as the answer, and the answer says first that no pregabalin dose is indexed.
+    answer = engine.ask("What dose of pregabalin is used for painful diabetic neuropathy?")
+    assert_well_cited(answer)
+    body = [line for line in answer.text.split("\n")[1:] if line.strip()]
+    assert body[0] == "The indexed sources do not address the dose of pregabalin.", body[0]
+    claims = [s.text for s in answer.sentences if s.is_claim]
+    assert claims and all("pregabalin" in c.lower() for c in claims), claims
+    assert "gabapentin " not in answer.text.lower()
+    # A drug whose dose is indexed is answered with it.
+    dosed = engine.ask("What dose of rituximab is used in ANCA-associated vasculitis?")
+    opener = next(s for s in dosed.sentences if s.is_claim)
+    assert re.search(r"\d+ ?mg", opener.text), opener.text
+
+
 def facets_named(text: str, question: str) -> list[str]:
     from curbside.rag.question import analyze_question, mentions
 

@@ -9,6 +9,7 @@ from curbside.rag.drafting.extractive import (
     _ABOUT_THE_SOURCE,
     _HEDGE,
     _LEANS_ON_CONTEXT,
+    answers_the_type,
     aspect_words,
     defines,
     known_share,
@@ -176,3 +177,65 @@ def test_what_is_x_is_answered_by_a_sentence_with_x_as_its_subject(
 def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence: str, leans: bool) -> None:
     # Such a sentence never opens an answer or speaks first for a listed condition.
     assert bool(_LEANS_ON_CONTEXT.match(sentence)) is leans
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "qtype", "level"),
+    [
+        # A named treatment said as advice, a named treatment, no treatment at all.
+        (
+            "Either pregabalin or duloxetine is recommended as the initial drug treatment.",
+            "What is the first-line treatment for painful diabetic neuropathy?",
+            "management",
+            2,
+        ),
+        (
+            "Nonsystemic vasculitic neuropathy was treated with a corticosteroid in 40 patients.",
+            "How do I treat vasculitic neuropathy?",
+            "management",
+            1,
+        ),
+        (
+            "Early treatment of vasculitic neuropathy can prevent morbidity and mortality.",
+            "How do I treat vasculitic neuropathy?",
+            "management",
+            0,
+        ),
+        # Tests, for a question that asks about tests; not for one about classification.
+        (
+            "Biopsy of a clinically affected nerve gives the highest yield for the diagnosis.",
+            "Is nerve biopsy needed to diagnose vasculitic neuropathy?",
+            "diagnosis",
+            2,
+        ),
+        (
+            "Biopsy of a clinically affected nerve gives the highest yield for the diagnosis.",
+            "How are vasculitic neuropathies classified?",
+            "diagnosis",
+            0,
+        ),
+        # A dose is an amount; an outcome is how the condition turns out.
+        (
+            "In the RAVE trial, rituximab was given at 375 mg per square metre weekly.",
+            "What dose of rituximab?",
+            "dose",
+            2,
+        ),
+        (
+            "Greater baseline strength predicted a better outcome in peroneal mononeuropathy.",
+            "What is the prognosis of peroneal mononeuropathy?",
+            "prognosis",
+            2,
+        ),
+        (
+            "Peroneal mononeuropathy was diagnosed in 69 patients.",
+            "What is the prognosis of peroneal mononeuropathy?",
+            "prognosis",
+            0,
+        ),
+        # Other question types ask for nothing in particular.
+        ("Either pregabalin or duloxetine is recommended.", "Can foot drop occur?", "yes_no", 0),
+    ],
+)
+def test_what_answers_a_question_type(sentence: str, question: str, qtype: str, level: int) -> None:
+    assert answers_the_type(sentence, qtype, question) == level

@@ -207,3 +207,34 @@ def test_is_there_points_at_nothing() -> None:
     out = rule_based_standalone("Is there a role for surgery?", history)
     assert out.startswith("Is there a role for surgery")
     assert "foot drop" in out
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "standalone"),
+    [
+        # "in <condition>" after a question that named no population: the same question in
+        # that setting, not a question about the condition itself.
+        (
+            "What is the prognosis of vasculitic neuropathy?",
+            "What about in rheumatoid arthritis?",
+            "What is the prognosis of vasculitic neuropathy in rheumatoid arthritis?",
+        ),
+        (
+            "How is vasculitic neuropathy treated?",
+            "And in rheumatoid arthritis?",
+            "How is vasculitic neuropathy in rheumatoid arthritis treated?",
+        ),
+        ("What causes foot drop?", "And in lupus?", "What causes foot drop in lupus?"),
+        # Without "in", another condition is asked about in the same words.
+        (
+            "What is the prognosis of vasculitic neuropathy?",
+            "What about CIDP?",
+            "What is the prognosis of CIDP?",
+        ),
+    ],
+)
+def test_in_a_condition_asks_the_same_question_in_that_setting(
+    earlier: str, follow_up: str, standalone: str
+) -> None:
+    history = [Turn(question=earlier, answer="...")]
+    assert rule_based_standalone(follow_up, history) == standalone

@@ -44,6 +44,10 @@ def test_design_question_has_focus_population_and_six_facets() -> None:
         ("Compare rituximab and cyclophosphamide in ANCA-associated vasculitis.", "comparison"),
         ("What is mononeuritis multiplex?", "definition"),
         ("Can foot drop occur in lupus?", "yes_no"),
+        ("What is the prognosis of CIDP?", "prognosis"),
+        ("How long does recovery from peroneal neuropathy take?", "prognosis"),
+        # A study title that mentions outcomes is not asking for a prognosis.
+        ("Mammographic screening and a control group. Are outcome measures influenced?", "other"),
     ],
 )
 def test_question_types(question: str, qtype: str) -> None:

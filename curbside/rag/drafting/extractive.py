@@ -52,6 +52,7 @@ ABSOLUTE_FLOOR = 0.3  # ...or at least this (a strong opening line must not sile
 MIN_POINTS = 2  # further points offered whatever their score, when on-topic ones exist
 SOURCE_CAP = 6  # further points from one source, at most
 TOP_SOURCE_BONUS = 0.2  # the opening line leans to the best-retrieved source
+MAX_HEDGES = 1  # statements about the evidence rather than the patient, per answer
 GUIDELINE_SHARE = 0.4  # a guideline point joins an all-research answer above this share
 _ABOUT_THE_SOURCE_SECTION = re.compile(
     r"^(scope|methods?|about|purpose|purpose and methods|scope and methods|"
@@ -65,13 +66,14 @@ _ABOUT_THE_SOURCE = re.compile(
     r"were included|aimed to|was (published|endorsed)|wrote|reviewed the literature|"
     r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
     r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
-    r"guideline|cohort)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
+    r"guideline|cohort|overview)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
     r"retrospective|open-label|double-blind|systematic|narrative|single-cent\w*)|"
     # How a study was done, not what it found ("A cross-sectional study examined how often
     # ...", "a double-blind, double-dummy design compared ...", "The 1972 description was a
     # case series of 25 patients", "The pathway is based on a narrative review").
     r"(examined|investigated|explored) (how|whether|which|the)|double-dummy|"
     r"randomi[sz]ed design|study design|based on an? (narrative |systematic )?review|"
+    r"is an? (narrative|systematic) review|"
     r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+)|"
     # A study's aim is not its finding ("The aim of the study was to see whether ...",
     # "To determine current practice ...").
@@ -81,7 +83,8 @@ _ABOUT_THE_SOURCE = re.compile(
     # The document's standing, not medicine ("... are voluntary guidance", "... appeared in
     # both Arthritis & Rheumatology and ...", "does not include every proper method of care").
     r"voluntary guidance|appeared in both|published in both|every proper method|"
-    r"other acceptable methods)\b",
+    r"other acceptable methods|(were|was) graded|evidence scheme|grading scheme|"
+    r"companion \d{4}|evidence base for|developed jointly|literature published between)\b",
     re.IGNORECASE,
 )
 # Statements about the evidence or about who decides, not about the patient ("Evidence for
@@ -89,11 +92,18 @@ _ABOUT_THE_SOURCE = re.compile(
 # clinician"): a caveat or a bullet, never the line a clinician reads first, unless the
 # question asks about the evidence itself.
 _HEDGE = re.compile(
-    r"\b(certainty|quality of (the )?evidence|(evidence|studies|data|trials)\b[^.]{0,80}\b"
+    r"\b(certainty|quality of (the )?evidence|(evidence|studies|data|trials)\b[^.]{0,120}\b"
     r"(lacking|scarce|limited|insufficient|sparse)|"
     r"rests? with|would benefit from|could be improved by|should be individuali[sz]ed|"
     # What research should do next ("Further published evidence ... would be useful").
-    r"(further|more) (published )?(evidence|research|studies|data)|should be examined in)\b",
+    r"(further|more) (published )?(evidence|research|studies|data)|should be examined in|"
+    # How practice falls short, not what to do ("Testing often departs from guideline
+    # recommendations", "The place of ... tests still needs to be better defined").
+    r"departs? from|room for improvement|needs? to be (better )?defined|account for a large "
+    r"share of the cost|"
+    # Whom the results apply to ("The results on timing of surgery apply to adults with ...").
+    r"(results|findings|conclusions|recommendations)\b[^.]{0,60}\bapply\b|"
+    r"(may be|was|were|is|are) confounded|drawn from a narrative review)\b",
     re.IGNORECASE,
 )
 # A sentence that leans on the one before it ("The other 3 patients with trigeminal
@@ -105,6 +115,70 @@ _LEANS_ON_CONTEXT = re.compile(
 )
 # "What do guidelines recommend ...?" asks for guideline statements, not a review's advice.
 _ASKS_FOR_GUIDELINES = re.compile(r"\b(guidelines?|guidance|recommendations)\b", re.IGNORECASE)
+# What answers "how is it treated / what tests / what dose": a named intervention or test,
+# said with the words of a recommendation or a result. "Early treatment can prevent
+# morbidity" and "Testing often departs from guideline recommendations" name neither.
+_INTERVENTION = re.compile(
+    r"\b(\w+(mab|oxetine|triptyline|gabalin|pentin|phosphamide|thioprine|trexate|sone|solone|"
+    r"olimus|steroids?|corticoids?)|antidepressants?|snris?|ssris?|tcas?|gabapentinoids?|"
+    r"opioids?|nsaids?|channel blockers?|antiepileptics?|anticonvulsants?|immunoglobulin|ivig|"
+    r"plasma exchange|plasmapheresis|orthos[ie]s|afo|fes|foot drop stimulator|stimulation|"
+    r"surgery|surgical|decompression|discectomy|injections?|physiotherapy|physical therapy|"
+    r"rehabilitation|exercise|capsaicin|lidocaine|tramadol|tapentadol|botulinum)\b",
+    re.IGNORECASE,
+)
+_TEST = re.compile(
+    r"\b(tests?|testing|screening|biopsy|nerve conduction|electrodiagnos\w*|"
+    r"electromyograph\w*|emg|mri|magnetic resonance|imaging|ultrasound|glucose|hba1c|b12|"
+    r"electrophoresis|immunofixation|antibod\w*|serum|blood|lumbar puncture|csf|cerebrospinal|"
+    r"examination|straight leg|lasegue|sign|reflexes)\b",
+    re.IGNORECASE,
+)
+_ADVISES = re.compile(
+    r"\b(recommend\w*|should|may be considered|consider\w*|first[- ]line|second[- ]line|"
+    r"initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|reduc\w*|better|"
+    r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
+    r"yield|confirm\w*|appropriate|useful|sensitiv\w*|specific\w*|diagnos\w*)\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"\b\d+(\.\d+)?\s?(to \d+(\.\d+)?\s?)?(mg|g|mcg|µg|micrograms?|units?|ml)(/(kg|m2|day|d))?\b",
+    re.IGNORECASE,
+)
+_DOSE = re.compile(rf"{_AMOUNT.pattern}|\bdoses?\b", re.IGNORECASE)
+_OUTCOME = re.compile(
+    r"\b(prognos\w*|outcomes?|recover\w*|improv\w*|remission|relaps\w*|surviv\w*|"
+    r"mortality|died|death|disabilit\w*|course|favourable|favorable|poor|spontaneous\w*)\b",
+    re.IGNORECASE,
+)
+_ANSWERS_TYPE: dict[str, re.Pattern[str]] = {
+    "management": _INTERVENTION,
+    "dose": _DOSE,
+    "diagnosis": _TEST,
+    "prognosis": _OUTCOME,
+}
+
+
+# A work-up question that asks about tests; "How are vasculitic neuropathies classified?" and
+# "How do I localise the lesion?" are diagnosis questions that do not.
+_ASKS_FOR_TESTS = re.compile(
+    r"\b(tests?|testing|work-?up|investigat\w*|diagnos\w*|order|screen\w*|biopsy|imaging|"
+    r"mri|nerve conduction|electrodiagnos\w*|labs?|laboratory)\b",
+    re.IGNORECASE,
+)
+
+
+def answers_the_type(text: str, question_type: str, question: str = "") -> int:
+    """2: names what the question type asks for (a treatment, a test, a dose) in the words of
+    advice or a result; 1: names it; 0: neither (or the type asks for nothing in particular)."""
+    if question_type == "diagnosis" and not _ASKS_FOR_TESTS.search(question):
+        return 0
+    wanted = _ANSWERS_TYPE.get(question_type)
+    if wanted is None or not wanted.search(text):
+        return 0
+    return 2 if question_type in ("dose", "prognosis") or _ADVISES.search(text) else 1
+
+
 _ASKS_ABOUT_EVIDENCE = re.compile(
     r"\b(evidence|certainty|how (strong|good|reliable)|quality|studies|trials?)\b",
     re.IGNORECASE,
@@ -192,6 +266,9 @@ class Candidate:
     names_population: bool = False
     names_finding: bool = False  # any finding, treatment or test of the lexicon
     names_broad_finding: bool = False  # nerve damage anywhere (lexicon.BROAD_FINDINGS)
+    # A condition the question does not name ("In Sjogren's syndrome with ...", for a question
+    # about vasculitic neuropathy in general): a narrower statement than the one asked for.
+    names_other_condition: bool = False
     # The focus by its own words or a specific related term ("peroneal" for foot drop), not
     # by nerve damage that may be anywhere ("mononeuritis multiplex").
     names_focus_specifically: bool = False
@@ -327,7 +404,8 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     - a treatment in a condition ("Should GBS be treated with IVIg or plasma exchange?") needs
       a sentence naming both (plasma exchange in Sjogren's neuropathy and GBS in lupus, side
       by side, would be a guess);
-    - "How is X treated?" needs a sentence about treating X (not how often X occurs).
+    - "How is X treated?" needs a sentence about treating X (not how often X occurs), and
+      "What is the prognosis of X?" one about how X turns out.
 
     (A setting no source names, "after hip replacement", is the engine's `missing_setting`.)
     """
@@ -337,6 +415,16 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
         and treatments
         and not any(
             c.names_population and (c.names_focus or treatments & set(c.facets)) for c in gated
+        )
+    ):
+        return False
+    # "What is the prognosis of CIDP?" needs a sentence about how CIDP turns out, not its
+    # criteria or its treatment.
+    if (
+        analysis.type == "prognosis"
+        and known_share(analysis) >= 0.5
+        and not any(
+            _OUTCOME.search(c.text) and (c.names_focus or c.names_population) for c in gated
         )
     ):
         return False
@@ -440,6 +528,14 @@ class ExtractiveDrafter(Drafter):
             title = candidate.source_title
             candidate.title_names_question = sum(mentions(title, c) for c in parts) / len(parts)
         conditions = {e.family for e in named if e.kind == "condition" and e.family}
+        # A subtype counts as asked ("nonsystemic vasculitic neuropathy" for "vasculitic
+        # neuropathy"), as does a term of the question's own concepts.
+        asked = {t.lower() for c in parts for t in [c.name, *c.terms]}
+        candidate.names_other_condition = any(
+            e.kind == "condition"
+            and not any(a in t.lower() or t.lower() in a for a in asked for t in e.terms)
+            for e in named
+        )
         # About another population: it (or its source's title) names conditions, none of the
         # question's families, and the sentence names none of the question's own.
         about = conditions or source_families
@@ -531,6 +627,23 @@ class ExtractiveDrafter(Drafter):
         usable = [c for c in usable if not _LEANS_ON_CONTEXT.match(c.text)] or usable
         if _ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
+        # Research questions, whose words the lexicon mostly does not know, are left to the
+        # ranker and retrieval's best source (below): their wording of a treatment or an
+        # outcome is their own ("Is it always necessary?").
+        known = known_share(analysis) >= 0.5
+        if not has_setting and known:
+            usable = [c for c in usable if not c.names_other_condition] or usable
+        # "How is X treated?" opens with a treatment said as advice or a result, "What tests
+        # ...?" with a test, "What dose ...?" with a dose, when any sentence gives one.
+        for level in (2, 1) if known else ():
+            answering = [
+                c
+                for c in usable
+                if answers_the_type(c.text, analysis.type, analysis.question) >= level
+            ]
+            if answering:
+                usable = answering
+                break
         # Only a bare "What is X?": "What is the most common cause of X?" asks a finding.
         if analysis.type == "definition" and not aspect_words(analysis.question, analysis):
             subjects = [*analysis.focus, *analysis.populations]
@@ -580,7 +693,8 @@ class ExtractiveDrafter(Drafter):
     ) -> str:
         analysis = analysis or analyze_question(question)
         gated = self.gate(self.rank(question, evidence, analysis))
-        opening = self.opener(gated, analysis) if speaks_to(gated, analysis) else None
+        gated, note = self._about_the_drug_asked(gated, analysis)
+        opening = self.opener(gated, analysis) if gated and speaks_to(gated, analysis) else None
         if opening is None:
             return NOT_ANSWERED
         chosen = [opening]
@@ -593,7 +707,26 @@ class ExtractiveDrafter(Drafter):
         chosen += self._rest(further, chosen, floor)
         chosen += self._guideline_point(further, chosen, floor)
         chosen += self._second_source_point(further, chosen, floor)
-        return self._layout(opening, facet_points, missing, chosen, analysis)
+        text = self._layout(opening, facet_points, missing, chosen, analysis)
+        return f"{note}\n\n{text}" if note else text
+
+    @staticmethod
+    def _about_the_drug_asked(
+        gated: list[Candidate], analysis: QuestionAnalysis
+    ) -> tuple[list[Candidate], str]:
+        """A dose question about a named drug is answered about that drug only: a gabapentin
+        dose in reply to "What dose of pregabalin?" would be read as the answer. When no
+        sentence gives its dose, the answer says so first, then what the sources say of it."""
+        if analysis.type != "dose":
+            return gated, ""
+        drugs = [c for c in analysis.focus if c.kind == "treatment"]
+        if not drugs:
+            return gated, ""
+        about = [c for c in gated if any(mentions(c.text, d) for d in drugs)]
+        if any(_AMOUNT.search(c.text) for c in about):
+            return about, ""
+        names = " and ".join(d.name for d in drugs)
+        return about, NOT_ADDRESSED.format(what=f"the dose of {names}") if about else ""
 
     def _facet_points(
         self, gated: list[Candidate], analysis: QuestionAnalysis, chosen: list[Candidate]
@@ -638,6 +771,9 @@ class ExtractiveDrafter(Drafter):
             per_source[c.number] = per_source.get(c.number, 0) + 1
         cap = SOURCE_CAP
         seen_words = [set(content_words(c.text)) for c in chosen]
+        # One statement about the evidence (its grade, what is lacking) is a caveat worth
+        # reading; five of them crowd out the recommendations.
+        hedges = sum(1 for c in chosen if _HEDGE.search(c.text))
         for candidate in gated:
             if len(chosen) + len(picked) >= self.max_sentences:
                 break
@@ -650,6 +786,10 @@ class ExtractiveDrafter(Drafter):
             words = set(content_words(candidate.text))
             if any(len(words & s) / max(1, len(words | s)) > 0.6 for s in seen_words):
                 continue
+            if _HEDGE.search(candidate.text):
+                if hedges >= MAX_HEDGES:
+                    continue
+                hedges += 1
             picked.append(candidate)
             seen_words.append(words)
             per_source[candidate.number] = per_source.get(candidate.number, 0) + 1
@@ -666,7 +806,11 @@ class ExtractiveDrafter(Drafter):
             (
                 c
                 for c in gated
-                if c.guideline and c.on_topic and not c.off_population and c not in chosen
+                if c.guideline
+                and c.on_topic
+                and not c.off_population
+                and c not in chosen
+                and not _HEDGE.search(c.text)  # a recommendation, not its evidence grade
             ),
             None,
         )
@@ -686,7 +830,10 @@ class ExtractiveDrafter(Drafter):
             (
                 c
                 for c in gated
-                if c.number != chosen[0].number and c.on_topic and not c.off_population
+                if c.number != chosen[0].number
+                and c.on_topic
+                and not c.off_population
+                and not _HEDGE.search(c.text)
             ),
             None,
         )

@@ -57,6 +57,7 @@ SECTION_ORDER: dict[QuestionType, list[str]] = {
     "diagnosis": [DIAGNOSIS, BY_CONDITION, MECHANISMS, TREATMENT, OUTCOMES, CAVEATS],
     "management": [TREATMENT, BY_CONDITION, OUTCOMES, DIAGNOSIS, MECHANISMS, CAVEATS],
     "dose": [TREATMENT, BY_CONDITION, OUTCOMES, CAVEATS],
+    "prognosis": [OUTCOMES, BY_CONDITION, TREATMENT, FREQUENCY, MECHANISMS, DIAGNOSIS, CAVEATS],
     "comparison": [BY_OPTION, TREATMENT, OUTCOMES, DIAGNOSIS, MECHANISMS, CAVEATS],
 }
 # The section whose statements answer each question type best (a ranking bonus).
@@ -68,6 +69,7 @@ WANTED: dict[QuestionType, set[str]] = {
     "diagnosis": {DIAGNOSIS},
     "management": {TREATMENT, OUTCOMES},
     "dose": {TREATMENT},
+    "prognosis": {OUTCOMES},
     "comparison": {TREATMENT, OUTCOMES},
 }
 
