@@ -340,9 +340,17 @@ def analyze_question(question: str) -> QuestionAnalysis:
         specific = [w for w in words if w not in QUESTION_GENERIC_WORDS] or words
         if specific:
             focus.append(Concept(name=_plain_topic(question), terms=specific, kind="phrase"))
+    qtype = _question_type(question)
+    options = [f for f in facets if f.kind == "treatment"]
+    if (
+        qtype in ("yes_no", "management", "other")
+        and len(options) == 2
+        and re.search(r"\bor\b", question, re.IGNORECASE)
+    ):
+        qtype = "comparison"  # "Should I use an AFO or FES for foot drop after stroke?"
     analysis = QuestionAnalysis(
         question=question,
-        type=_question_type(question),
+        type=qtype,
         focus=focus,
         populations=populations,
         facets=facets,
@@ -392,7 +400,11 @@ def make_title(analysis: QuestionAnalysis) -> str:
     ]
     if len(treatments) >= 2 and analysis.type != "comparison":
         # "In painful diabetic neuropathy, should opioids, tramadol or ... be used?"
-        options = ", ".join(f.name for f in treatments[:3])
+        options = (
+            " or ".join(f.name for f in treatments)
+            if len(treatments) == 2
+            else ", ".join(f.name for f in treatments[:3])
+        )
         options += " and others" if len(treatments) > 3 else ""
         conditions = [c.name for c in analysis.populations[:1]] or [
             c.name for c in analysis.focus if c.kind not in ("treatment", "test")

@@ -75,6 +75,12 @@ def test_question_types(question: str, qtype: str) -> None:
             "Rituximab versus cyclophosphamide for ANCA-associated vasculitis",
         ),
         ("Can foot drop occur in lupus [1]?", "Foot drop in lupus"),
+        # Two named treatments with "or" are a comparison, titled with the focus kept.
+        (
+            "Should I use an AFO or FES for foot drop after stroke?",
+            "AFO versus FES for foot drop after stroke",
+        ),
+        ("Should GBS be treated with IVIg or plasma exchange?", "IVIg or plasma exchange for GBS"),
         (
             "Is trigeminal neuropathy associated with mixed connective tissue disease, "
             "systemic sclerosis, Sjogren's syndrome, SLE and rheumatoid arthritis?",
