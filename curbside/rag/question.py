@@ -207,14 +207,28 @@ def _concept(entity: Entity, wording: str | None = None) -> Concept:
     )
 
 
+# A word before a condition that says which form of it is asked about ("neuropsychiatric
+# lupus", "severe GPA"): kept in the wording, so the title does not widen the question.
+_QUALIFIER_WORD = (
+    r"(?:neuropsychiatric|severe|refractory|relapsing|active|juvenile|primary|secondary|"
+    r"painful|chronic|acute|non-?systemic|generali[sz]ed|localised|localized|limited|diffuse|"
+    r"cutaneous)"
+)
+_QUALIFIER = re.compile(rf"(?:^|\s)({_QUALIFIER_WORD}(?:\s+{_QUALIFIER_WORD})?)\s+$", re.IGNORECASE)
+
+
 def _wording(question: str, entity: Entity) -> str:
-    """The entity as the question words it ("connective-tissue diseases", "RA")."""
+    """The entity as the question words it ("connective-tissue diseases", "RA",
+    "neuropsychiatric lupus")."""
     folded = normalize(question).replace("\u2019", "'")
     for term in sorted(entity.terms, key=len, reverse=True):
         match = term_pattern(term).search(folded)
         if match:
             text = match.group(0)
-            return text if len(text) > 3 or text.isupper() else entity.name
+            if len(text) <= 3 and not text.isupper():
+                return entity.name
+            qualifier = _QUALIFIER.search(folded[: match.start()])
+            return f"{qualifier.group(1)} {text}" if qualifier else text
     return entity.name
 
 

@@ -81,6 +81,15 @@ def test_question_types(question: str, qtype: str) -> None:
             "AFO versus FES for foot drop after stroke",
         ),
         ("Should GBS be treated with IVIg or plasma exchange?", "IVIg or plasma exchange for GBS"),
+        # The form of the condition asked about stays in the title.
+        (
+            "What are the EULAR recommendations for neuropsychiatric lupus?",
+            "Treatment of neuropsychiatric lupus",
+        ),
+        (
+            "Does diffuse cutaneous systemic sclerosis cause neuropathy?",
+            "Neuropathy in diffuse cutaneous systemic sclerosis",
+        ),
         (
             "Is trigeminal neuropathy associated with mixed connective tissue disease, "
             "systemic sclerosis, Sjogren's syndrome, SLE and rheumatoid arthritis?",
@@ -203,7 +212,7 @@ def test_a_list_of_options_after_a_setting_clause() -> None:
     )
     assert [f.name for f in cipn.facets][:3] == ["duloxetine", "gabapentin", "pregabalin"]
     assert "topical menthol" in [f.name for f in cipn.facets]
-    assert cipn.title.endswith("for chemotherapy-induced peripheral neuropathy")
+    assert cipn.title.endswith("for painful chemotherapy-induced peripheral neuropathy")
 
 
 def test_a_title_keeps_the_question_s_own_compound() -> None:

@@ -84,7 +84,11 @@ _ABOUT_THE_SOURCE = re.compile(
     # both Arthritis & Rheumatology and ...", "does not include every proper method of care").
     r"voluntary guidance|appeared in both|published in both|every proper method|"
     r"other acceptable methods|(were|was) graded|evidence scheme|grading scheme|"
-    r"companion \d{4}|evidence base for|developed jointly|literature published between)\b",
+    r"companion \d{4}|evidence base for|developed jointly|literature published between|"
+    # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
+    # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
+    r"recommendations (cover|update)|guidelines? (covers?|updates?)|first issued|"
+    r"in light of new evidence)\b",
     re.IGNORECASE,
 )
 # Statements about the evidence or about who decides, not about the patient ("Evidence for
