@@ -323,6 +323,16 @@ ENTITIES: tuple[Entity, ...] = (
     _e("amitriptyline", "treatment", "", "tricyclic", "tricyclic antidepressants"),
     _e("surgical decompression", "treatment", "", "decompression", "neurolysis"),
     _e("nerve biopsy", "test", "", "sural nerve biopsy", "biopsy"),
+    # Not nerve biopsy: skin biopsy measures intraepidermal nerve fibre density.
+    _e(
+        "skin biopsy",
+        "test",
+        "",
+        "skin biopsies",
+        "intraepidermal nerve fiber density",
+        "intraepidermal nerve fibre density",
+        "IENF density",
+    ),
     _e(
         "nerve conduction studies",
         "test",

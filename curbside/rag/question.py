@@ -125,6 +125,8 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    # "Which tests are recommended ...?" asks for a work-up, not a treatment.
+    ("diagnosis", re.compile(r"\b(which|what)( of these| other)? tests?\b", re.I)),
     (
         "management",
         re.compile(
@@ -167,8 +169,9 @@ _CONSTRAINT = re.compile(
     re.I,
 )
 _LIST_INTRO = re.compile(
-    r"\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|"
-    r"in|with|for|of)\s+(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+"
+    # "... which of these tests are recommended: A, B, or C?" lists after a colon.
+    r"(?:\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|"
+    r"in|with|for|of)\s+|:\s*)(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+"
     # "..., tramadol or tapentadol, valproic acid or alpha-lipoic acid be used": the list
     # goes on past a second "or".
     r"(?:,\s*[^?;:,]+)*)",
@@ -251,11 +254,41 @@ _ASKING = re.compile(
 )
 
 
+# A list after a colon only when the question is asked before it ("which of these tests are
+# recommended: A, B or C?"), not when a title precedes the question ("X: is it safe?").
+_ASKS_BEFORE_COLON = re.compile(
+    r"\b(which|what|should|are|is|do|does|can|could|would|will)\b", re.IGNORECASE
+)
+
+
+def _split_items(text: str) -> list[str]:
+    """Split on commas and the list's conjunction. With both "and" and "or", the list is the
+    "or" one (options are offered with "or"), and an "and" inside an item stays there unless
+    each side names something on its own: "a nerve biopsy alone or a combined nerve and
+    muscle biopsy" is two tests; "SLE and systemic sclerosis or Sjogren's" three conditions."""
+    joins = {j.lower() for j in re.findall(r"\s(and|or)\s", text, re.IGNORECASE)}
+    if joins != {"and", "or"}:
+        return _ITEM_SPLIT.split(text)
+    parts: list[str] = []
+    for part in _OR_LIST.split(text):
+        sides = re.split(r"\s+and\s+", part, flags=re.IGNORECASE)
+        whole = len(sides) > 1 and not all(entities_in(side) for side in sides)
+        parts += [part] if whole else sides
+    return parts
+
+
+_OR_LIST = re.compile(r"\s*,\s*(?:or\s+)?|\s+(?:or|versus|vs\.?)\s+", re.IGNORECASE)
+
+
 def _syntactic_items(question: str) -> list[str]:
     """Items of an explicit list ("such as A, B, or C"; "compare A and B")."""
     best: list[str] = []
     for match in _LIST_INTRO.finditer(question):
-        items = _ITEM_SPLIT.split(match["items"])
+        if match.group(0).startswith(":") and not _ASKS_BEFORE_COLON.search(
+            question[: match.start()]
+        ):
+            continue  # "Double balloon enteroscopy: is it efficacious and safe ...?"
+        items = _split_items(match["items"])
         # "patients with CTDs such as SLE" -> "SLE": the list starts at the last introducer.
         items[0] = _INTRO_WORD.sub("", items[0])
         # "In painful diabetic neuropathy, should opioids, tramadol or ..." -> the list
@@ -320,6 +353,8 @@ def analyze_question(question: str) -> QuestionAnalysis:
     raw_facets: list[str] = []
     for item in listed:
         named = entities_in(item)
+        if named and named[0] in facet_entities:
+            continue  # the same entity listed twice in other words
         if named:
             facet_entities.append(named[0])
         elif content_words(item):
@@ -347,6 +382,14 @@ def analyze_question(question: str) -> QuestionAnalysis:
     populations += _unknown_eponyms(question, entities)
     facets = [_concept(e, _wording(question, e)) for e in facet_entities]
     facets += [Concept(name=r, terms=[r.lower()], kind="phrase") for r in raw_facets]
+    # In the order the question lists them (the coverage line reads in that order).
+    folded = normalize(question).replace("\u2019", "'")
+
+    def first_at(concept: Concept) -> int:
+        found = (term_pattern(t).search(folded) for t in [concept.name, *concept.terms])
+        return min((m.start() for m in found if m), default=0)
+
+    facets.sort(key=first_at)
     if not focus and not populations and not facets:
         # A topic the lexicon does not know: its specific words name it ("balloon
         # enteroscopy"), not the words saying what is asked ("efficacious", "safe").
@@ -389,7 +432,7 @@ _TITLE_ASPECT = {
 }
 
 
-TITLE_LIMIT = 100  # characters
+TITLE_LIMIT = 120  # characters
 
 
 def _listed(names: list[str], others: str, limit: int = 3) -> str:
@@ -410,20 +453,22 @@ def make_title(analysis: QuestionAnalysis) -> str:
     treatments = [
         f
         for f in analysis.facets
-        if f.kind == "treatment" or (f.kind == "phrase" and not conditions_listed)
+        if f.kind in ("treatment", "test") or (f.kind == "phrase" and not conditions_listed)
     ]
     if len(treatments) >= 2 and analysis.type != "comparison":
         # "In painful diabetic neuropathy, should opioids, tramadol or ... be used?"
+        names = [f.name for f in treatments]
         options = (
-            " or ".join(f.name for f in treatments)
-            if len(treatments) == 2
-            else ", ".join(f.name for f in treatments[:3])
+            _listed(names, "others")  # "A, B, C and others"
+            if len(names) > 3
+            else " or ".join([", ".join(names[:-1]), names[-1]])  # "A, B or C": options
         )
-        options += " and others" if len(treatments) > 3 else ""
         conditions = [c.name for c in analysis.populations[:1]] or [
             c.name for c in analysis.focus if c.kind not in ("treatment", "test")
         ][:1]
         title = f"{options} for {conditions[0]}" if conditions else options
+        if len(title) > TITLE_LIMIT and conditions:
+            title = f"{_listed([f.name for f in treatments], 'others', 2)} for {conditions[0]}"
     elif analysis.type == "comparison" and len(analysis.facets) >= 2:
         names = [f.name for f in analysis.facets[:3]]
         rest = analysis.subject if analysis.focus or analysis.populations else ""
@@ -448,5 +493,7 @@ def make_title(analysis: QuestionAnalysis) -> str:
     title = " ".join(title.split()).strip(" ,;:")
     if not title:
         title = _plain_topic(analysis.question)
-    title = re.sub(r"[\[\]]", "", title)[:TITLE_LIMIT].strip()
+    title = re.sub(r"[\[\]]", "", title)
+    if len(title) > TITLE_LIMIT:  # at a word, and visibly shortened
+        title = title[:TITLE_LIMIT].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
     return title[:1].upper() + title[1:] if not title[:2].isupper() else title

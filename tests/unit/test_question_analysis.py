@@ -9,7 +9,7 @@ import pytest
 from curbside.rag.condense import rule_based_standalone
 from curbside.rag.lexicon import entities_in
 from curbside.rag.models import Turn
-from curbside.rag.question import analyze_question, mentions
+from curbside.rag.question import _syntactic_items, analyze_question, mentions
 
 DESIGN = (
     "Can foot drop occur in patients with connective-tissue diseases such as systemic lupus "
@@ -81,6 +81,12 @@ def test_question_types(question: str, qtype: str) -> None:
             "AFO versus FES for foot drop after stroke",
         ),
         ("Should GBS be treated with IVIg or plasma exchange?", "IVIg or plasma exchange for GBS"),
+        # A list after a colon; the "and" inside an item of an "or" list stays in the item.
+        (
+            "For CIDP, which of these tests are recommended: nerve conduction studies, a "
+            "lumbar puncture, or spinal MRI?",
+            "Nerve conduction studies, lumbar puncture or spinal MRI for CIDP",
+        ),
         # The form of the condition asked about stays in the title.
         (
             "What are the EULAR recommendations for neuropsychiatric lupus?",
@@ -93,8 +99,8 @@ def test_question_types(question: str, qtype: str) -> None:
         (
             "Is trigeminal neuropathy associated with mixed connective tissue disease, "
             "systemic sclerosis, Sjogren's syndrome, SLE and rheumatoid arthritis?",
-            "Trigeminal neuropathy in mixed connective tissue disease, systemic sclerosis and "
-            "other conditions",
+            "Trigeminal neuropathy in mixed connective tissue disease, systemic sclerosis, "
+            "Sjogren's syndrome and other conditions",
         ),
         (
             "Does foot drop occur in SLE or systemic sclerosis?",
@@ -220,3 +226,23 @@ def test_a_title_keeps_the_question_s_own_compound() -> None:
         "How are vasculitic neuropathies classified by the size of the nerve vessels involved?"
     )
     assert analysis.title == "Diagnosis and work-up of vasculitic neuropathies"
+
+
+@pytest.mark.parametrize(
+    ("question", "items"),
+    [
+        (
+            "Which biopsy is best in suspected vasculitis: a nerve biopsy alone or a combined "
+            "nerve and muscle biopsy?",
+            ["nerve biopsy alone", "combined nerve and muscle biopsy"],
+        ),
+        (
+            "Can foot drop occur in SLE and systemic sclerosis or in Sjogren syndrome?",
+            ["SLE", "systemic sclerosis", "Sjogren syndrome"],
+        ),
+        # A title before the question is not a list.
+        ("Double balloon enteroscopy: is it efficacious and safe in a community setting?", []),
+    ],
+)
+def test_listed_items(question: str, items: list[str]) -> None:
+    assert _syntactic_items(question) == items

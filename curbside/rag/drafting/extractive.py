@@ -790,7 +790,9 @@ class ExtractiveDrafter(Drafter):
             words = set(content_words(candidate.text))
             if any(len(words & s) / max(1, len(words | s)) > 0.6 for s in seen_words):
                 continue
-            if _HEDGE.search(candidate.text):
+            # ...but "the evidence is insufficient to recommend routine nerve biopsy" answers
+            # a question that lists nerve biopsy.
+            if _HEDGE.search(candidate.text) and not candidate.facets:
                 if hedges >= MAX_HEDGES:
                     continue
                 hedges += 1
