@@ -92,6 +92,13 @@ _VERB = re.compile(
 )
 
 
+_LEADING_ACTION = re.compile(
+    r"^(treat|manage|diagnose|investigate|evaluate|assess|work up|approach|recognise|"
+    r"recognize|prevent|monitor|test for|screen for)\s+",
+    re.IGNORECASE,
+)
+
+
 def topic_of(question: str) -> str:
     """The subject of a standalone question as a noun phrase, without question words or verbs:
     "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
@@ -99,6 +106,8 @@ def topic_of(question: str) -> str:
     topic = _QUESTION_LEAD.sub("", question.strip()).rstrip("?. ").strip()
     topic = _LINKING_VERB.sub("", topic)
     topic = _VERB.sub("", topic)
+    # "How do I treat vasculitic neuropathy?" is about vasculitic neuropathy.
+    topic = _LEADING_ACTION.sub("", topic)
     topic = re.sub(r"^(a|an|the|my|our|your)\s+", "", topic, flags=re.IGNORECASE)
     topic = re.sub(r"\s+", " ", topic).strip()
     return topic or question.strip().rstrip("?")

@@ -423,6 +423,12 @@ def _plain_topic(question: str) -> str:
     return topic_of(question)
 
 
+# "What causes foot drop?", "What are the common causes of ...?"; not "... caused by ...".
+ASKS_FOR_CAUSES = re.compile(
+    r"^\s*(what|which)\b[^?]*\bcauses?\b|\bcauses of\b|\ba?etiolog\w*|^\s*why\b|"
+    r"\bwhat leads to\b",
+    re.IGNORECASE,
+)
 _TITLE_ASPECT = {
     "management": "Treatment of {}",
     "diagnosis": "Diagnosis and work-up of {}",
@@ -483,7 +489,10 @@ def make_title(analysis: QuestionAnalysis) -> str:
             if len(title) <= TITLE_LIMIT:
                 break
     else:
-        title = _TITLE_ASPECT.get(analysis.type, "{}").format(subject) if subject else ""
+        aspect = _TITLE_ASPECT.get(analysis.type, "{}")
+        if analysis.type in ("definition", "other") and ASKS_FOR_CAUSES.search(analysis.question):
+            aspect = "Causes of {}"
+        title = aspect.format(subject) if subject else ""
     if analysis.constraints and title:
         extra = analysis.constraints[0]
         if extra.lower() not in title.lower() and not any(

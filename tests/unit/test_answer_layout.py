@@ -12,6 +12,7 @@ from curbside.rag.drafting.extractive import (
     answers_the_type,
     aspect_words,
     defines,
+    names_something_else,
     known_share,
     shared_share,
 )
@@ -239,3 +240,16 @@ def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence: str, le
 )
 def test_what_answers_a_question_type(sentence: str, question: str, qtype: str, level: int) -> None:
     assert answers_the_type(sentence, qtype, question) == level
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names_a_cause"),
+    [
+        ("Foot drop has many causes, including a range of diseases and injuries.", False),
+        ("The most common causes of foot drop are L5 radiculopathy and peroneal injury.", True),
+        ("Other causes of foot drop include lumbar plexopathy and L5 radiculopathy.", True),
+    ],
+)
+def test_a_cause_question_opens_with_a_cause_named(sentence: str, names_a_cause: bool) -> None:
+    analysis = analyze_question("What causes foot drop?")
+    assert names_something_else(sentence, analysis) is names_a_cause

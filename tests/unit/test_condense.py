@@ -141,6 +141,18 @@ def test_another_treatment_keeps_the_condition() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("How do I treat vasculitic neuropathy?", "vasculitic neuropathy"),
+        ("How should I manage foot drop?", "foot drop"),
+        ("How do I diagnose CIDP?", "CIDP"),
+    ],
+)
+def test_the_topic_leaves_out_what_the_clinician_does(question: str, topic: str) -> None:
+    assert topic_of(question) == topic
+
+
 def test_topic_of() -> None:
     assert topic_of("Can foot drop occur in SLE?") == "foot drop in SLE"
     assert topic_of("What is the dose of gabapentin?") == "dose of gabapentin"

@@ -87,6 +87,7 @@ def test_question_types(question: str, qtype: str) -> None:
             "lumbar puncture, or spinal MRI?",
             "Nerve conduction studies, lumbar puncture or spinal MRI for CIDP",
         ),
+        ("What are the common causes of foot drop?", "Causes of foot drop"),
         # The form of the condition asked about stays in the title.
         (
             "What are the EULAR recommendations for neuropsychiatric lupus?",

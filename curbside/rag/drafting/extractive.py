@@ -39,7 +39,13 @@ from curbside.rag.drafting.layout import (
 from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
 from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity, term_pattern
 from curbside.rag.models import Evidence
-from curbside.rag.question import Concept, QuestionAnalysis, analyze_question, mentions
+from curbside.rag.question import (
+    ASKS_FOR_CAUSES,
+    Concept,
+    QuestionAnalysis,
+    analyze_question,
+    mentions,
+)
 from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, normalize, split_sentences
 
 if TYPE_CHECKING:
@@ -181,6 +187,20 @@ def answers_the_type(text: str, question_type: str, question: str = "") -> int:
     if wanted is None or not wanted.search(text):
         return 0
     return 2 if question_type in ("dose", "prognosis") or _ADVISES.search(text) else 1
+
+
+def names_something_else(text: str, analysis: QuestionAnalysis) -> bool:
+    """Does the sentence name a condition or finding the question does not (a cause)?"""
+    # Direct terms only: "peroneal neuropathy" is a related term of foot drop, and a cause.
+    asked = {
+        t.lower()
+        for c in analysis.topic_concepts()
+        for t in [c.name, *c.terms[: c.direct_terms or None]]
+    }
+    return any(
+        e.kind in ("condition", "finding") and not any(t.lower() in asked for t in e.terms)
+        for e in entities_in(text)
+    )
 
 
 _ASKS_ABOUT_EVIDENCE = re.compile(
@@ -629,6 +649,10 @@ class ExtractiveDrafter(Drafter):
         if not _ASKS_ABOUT_EVIDENCE.search(analysis.question):
             usable = [c for c in usable if not _HEDGE.search(c.text)] or usable
         usable = [c for c in usable if not _LEANS_ON_CONTEXT.match(c.text)] or usable
+        if ASKS_FOR_CAUSES.search(analysis.question):
+            # "What causes foot drop?" opens with causes named ("L5 radiculopathy and injury of
+            # the peroneal nerve"), not "Foot drop has many causes".
+            usable = [c for c in usable if names_something_else(c.text, analysis)] or usable
         if _ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
         # Research questions, whose words the lexicon mostly does not know, are left to the
