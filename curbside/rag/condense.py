@@ -99,6 +99,12 @@ _LEADING_ACTION = re.compile(
 )
 
 
+_LEADING_NOUN = re.compile(
+    r"^(the\s+)?(role|place|use|value|usefulness|benefit|efficacy|effectiveness|safety)\s+of\s+",
+    re.IGNORECASE,
+)
+
+
 def topic_of(question: str) -> str:
     """The subject of a standalone question as a noun phrase, without question words or verbs:
     "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
@@ -108,6 +114,7 @@ def topic_of(question: str) -> str:
     topic = _VERB.sub("", topic)
     # "How do I treat vasculitic neuropathy?" is about vasculitic neuropathy.
     topic = _LEADING_ACTION.sub("", topic)
+    topic = _LEADING_NOUN.sub("", topic)  # "the role of IVIg in MMN" -> "IVIg in MMN"
     topic = re.sub(r"^(a|an|the|my|our|your)\s+", "", topic, flags=re.IGNORECASE)
     topic = re.sub(r"\s+", " ", topic).strip()
     return topic or question.strip().rstrip("?")

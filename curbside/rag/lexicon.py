@@ -317,6 +317,7 @@ ENTITIES: tuple[Entity, ...] = (
         "methylprednisolone",
     ),
     _e("intravenous immunoglobulin", "treatment", "", "ivig", "immunoglobulin"),
+    _e("plasma exchange", "treatment", "", "plasmapheresis", "PLEX"),
     _e("duloxetine", "treatment", ""),
     _e("pregabalin", "treatment", ""),
     _e("gabapentin", "treatment", ""),

@@ -306,7 +306,15 @@ def _syntactic_items(question: str) -> list[str]:
     return best
 
 
+# "How often should it be given?" asks for an interval (a dose question), not how common.
+_INTERVAL = re.compile(
+    r"\bhow (often|frequently) should\b.*\b(given|taken|repeated|administered|infused)\b", re.I
+)
+
+
 def _question_type(question: str) -> QuestionType:
+    if _INTERVAL.search(question):
+        return "dose"
     for qtype, pattern in _TYPE_RULES[:3]:  # frequency, dose, comparison win outright
         if pattern.search(question):
             return qtype

@@ -12,8 +12,8 @@ from curbside.rag.drafting.extractive import (
     answers_the_type,
     aspect_words,
     defines,
-    names_something_else,
     known_share,
+    names_something_else,
     shared_share,
 )
 from curbside.rag.drafting.layout import lead_with_first_point
@@ -134,6 +134,8 @@ def test_a_sentence_saying_its_source_is_silent_is_no_evidence_for_an_entity() -
         ),
         ("Peripheral neuropathy was found in 34 of 186 patients with DM or PM (18.3%).", False),
         ("Further published evidence on the efficacy of FES for drop foot would be useful.", True),
+        ("Whether long-term AFO use after stroke is effective remains to be tested.", True),
+        ("Recommendations for tapentadol and capsaicin cream are inconclusive.", True),
     ],
 )
 def test_statements_about_the_evidence_are_told_from_findings(sentence: str, hedge: bool) -> None:

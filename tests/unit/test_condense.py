@@ -147,6 +147,10 @@ def test_another_treatment_keeps_the_condition() -> None:
         ("How do I treat vasculitic neuropathy?", "vasculitic neuropathy"),
         ("How should I manage foot drop?", "foot drop"),
         ("How do I diagnose CIDP?", "CIDP"),
+        (
+            "What is the role of IVIg in multifocal motor neuropathy?",
+            "IVIg in multifocal motor neuropathy",
+        ),
     ],
 )
 def test_the_topic_leaves_out_what_the_clinician_does(question: str, topic: str) -> None:

@@ -45,6 +45,7 @@ def test_design_question_has_focus_population_and_six_facets() -> None:
         ("What is mononeuritis multiplex?", "definition"),
         ("Can foot drop occur in lupus?", "yes_no"),
         ("What is the prognosis of CIDP?", "prognosis"),
+        ("How often should IVIg be given in multifocal motor neuropathy?", "dose"),
         ("How long does recovery from peroneal neuropathy take?", "prognosis"),
         # A study title that mentions outcomes is not asking for a prognosis.
         ("Mammographic screening and a control group. Are outcome measures influenced?", "other"),
@@ -80,7 +81,10 @@ def test_question_types(question: str, qtype: str) -> None:
             "Should I use an AFO or FES for foot drop after stroke?",
             "AFO versus FES for foot drop after stroke",
         ),
-        ("Should GBS be treated with IVIg or plasma exchange?", "IVIg or plasma exchange for GBS"),
+        (
+            "Should GBS be treated with IVIg or plasma exchange?",
+            "IVIg versus plasma exchange for GBS",
+        ),
         # A list after a colon; the "and" inside an item of an "or" list stays in the item.
         (
             "For CIDP, which of these tests are recommended: nerve conduction studies, a "

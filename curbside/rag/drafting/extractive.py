@@ -91,6 +91,7 @@ _ABOUT_THE_SOURCE = re.compile(
     r"voluntary guidance|appeared in both|published in both|every proper method|"
     r"other acceptable methods|(were|was) graded|evidence scheme|grading scheme|"
     r"companion \d{4}|evidence base for|developed jointly|literature published between|"
+    r"were (all )?cross-?over (trials|studies)|"
     # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
     # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
     r"recommendations (cover|update)|guidelines? (covers?|updates?)|first issued|"
@@ -113,7 +114,10 @@ _HEDGE = re.compile(
     r"share of the cost|"
     # Whom the results apply to ("The results on timing of surgery apply to adults with ...").
     r"(results|findings|conclusions|recommendations)\b[^.]{0,60}\bapply\b|"
-    r"(may be|was|were|is|are) confounded|drawn from a narrative review)\b",
+    r"(may be|was|were|is|are) confounded|drawn from a narrative review|"
+    # What is not known yet ("... remains to be tested", "were not studied in any trial").
+    r"inconclusive|remains? to be (tested|established|determined|shown|defined)|"
+    r"(were|was|have|has) not (been )?studied|unknown whether)\b",
     re.IGNORECASE,
 )
 # A sentence that leans on the one before it ("The other 3 patients with trigeminal
@@ -556,8 +560,7 @@ class ExtractiveDrafter(Drafter):
         # neuropathy"), as does a term of the question's own concepts.
         asked = {t.lower() for c in parts for t in [c.name, *c.terms]}
         candidate.names_other_condition = any(
-            e.kind == "condition"
-            and not any(a in t.lower() or t.lower() in a for a in asked for t in e.terms)
+            e.kind == "condition" and not any(a in t.lower() for a in asked for t in e.terms)
             for e in named
         )
         # About another population: it (or its source's title) names conditions, none of the
