@@ -6,17 +6,19 @@ from __future__ import annotations
 import pytest
 
 from curbside.rag.drafting.extractive import (
-    _ABOUT_THE_SOURCE,
-    _HEDGE,
-    _LEANS_ON_CONTEXT,
-    answers_the_type,
     aspect_words,
-    defines,
     known_share,
-    names_something_else,
     shared_share,
 )
 from curbside.rag.drafting.layout import lead_with_first_point
+from curbside.rag.drafting.statements import (
+    ABOUT_THE_SOURCE,
+    HEDGE,
+    LEANS_ON_CONTEXT,
+    answers_the_type,
+    defines,
+    names_something_else,
+)
 from curbside.rag.question import analyze_question
 from curbside.rag.text import content_words
 
@@ -38,7 +40,7 @@ from curbside.rag.text import content_words
     ],
 )
 def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
-    assert _ABOUT_THE_SOURCE.search(sentence)
+    assert ABOUT_THE_SOURCE.search(sentence)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,7 @@ def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
     ],
 )
 def test_findings_are_not_taken_for_study_methods(sentence: str) -> None:
-    assert not _ABOUT_THE_SOURCE.search(sentence)
+    assert not ABOUT_THE_SOURCE.search(sentence)
 
 
 def test_aspect_words_are_what_is_asked_about_the_subject() -> None:
@@ -140,7 +142,7 @@ def test_a_sentence_saying_its_source_is_silent_is_no_evidence_for_an_entity() -
 )
 def test_statements_about_the_evidence_are_told_from_findings(sentence: str, hedge: bool) -> None:
     # The opening line skips the first kind unless the question asks about the evidence.
-    assert bool(_HEDGE.search(sentence)) is hedge
+    assert bool(HEDGE.search(sentence)) is hedge
 
 
 @pytest.mark.parametrize(
@@ -179,7 +181,7 @@ def test_what_is_x_is_answered_by_a_sentence_with_x_as_its_subject(
 )
 def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence: str, leans: bool) -> None:
     # Such a sentence never opens an answer or speaks first for a listed condition.
-    assert bool(_LEANS_ON_CONTEXT.match(sentence)) is leans
+    assert bool(LEANS_ON_CONTEXT.match(sentence)) is leans
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,10 @@ It answers with evidence sentences, chosen for the question the analysis describ
    statement the question type wants (treatment statements for a treatment question), and
    by evidence quality (guidelines and systematic reviews first).
 3. **An opening line that answers**: the best sentence naming both the focus and the
-   population or a listed entity ("Can X occur in Y?" opens with X in Y).
+   population or a listed entity ("Can X occur in Y?" opens with X in Y), of the kind the
+   question asks for (a named treatment for "How is X treated?", a test, a dose, an outcome;
+   `statements.py`), and never a statement about the source or the evidence, or one that
+   leans on the sentence before it.
 4. **Layout by question type**: sections chosen by meaning (`layout.py`), one bullet per
    enumerated entity under "By condition" (or "By option"), and a plain statement for each
    entity no indexed source addresses. Sentences about the paper itself are not used.
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -37,7 +39,22 @@ from curbside.rag.drafting.layout import (
     SectionClassifier,
 )
 from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
-from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity, term_pattern
+from curbside.rag.drafting.statements import (
+    ABOUT_THE_SOURCE,
+    ABOUT_THE_SOURCE_SECTION,
+    AMOUNT,
+    ASKS_ABOUT_EVIDENCE,
+    ASKS_FOR_GUIDELINES,
+    DEFINITIONAL,
+    HEDGE,
+    LEANS_ON_CONTEXT,
+    OUTCOME,
+    TREATMENT_WORDS,
+    answers_the_type,
+    defines,
+    names_something_else,
+)
+from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity
 from curbside.rag.models import Evidence
 from curbside.rag.question import (
     ASKS_FOR_CAUSES,
@@ -46,7 +63,7 @@ from curbside.rag.question import (
     analyze_question,
     mentions,
 )
-from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, normalize, split_sentences
+from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, split_sentences
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
@@ -60,195 +77,6 @@ SOURCE_CAP = 6  # further points from one source, at most
 TOP_SOURCE_BONUS = 0.2  # the opening line leans to the best-retrieved source
 MAX_HEDGES = 1  # statements about the evidence rather than the patient, per answer
 GUIDELINE_SHARE = 0.4  # a guideline point joins an all-research answer above this share
-_ABOUT_THE_SOURCE_SECTION = re.compile(
-    r"^(scope|methods?|about|purpose|purpose and methods|scope and methods|"
-    r"overview of the (review|guideline)|how the (guideline|review) was (made|developed))$",
-    re.IGNORECASE,
-)
-_ABOUT_THE_SOURCE = re.compile(
-    r"\b(this (systematic )?review|this guideline|this (cohort|study|report|paper|article|"
-    r"statement|update)|the (review|guideline|task force|panel|authors?) (searched|included|"
-    r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
-    r"were included|aimed to|was (published|endorsed)|wrote|reviewed the literature|"
-    r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
-    r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
-    r"guideline|cohort|overview)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
-    r"retrospective|open-label|double-blind|systematic|narrative|single-cent\w*)|"
-    # How a study was done, not what it found ("A cross-sectional study examined how often
-    # ...", "a double-blind, double-dummy design compared ...", "The 1972 description was a
-    # case series of 25 patients", "The pathway is based on a narrative review").
-    r"(examined|investigated|explored) (how|whether|which|the)|double-dummy|"
-    r"randomi[sz]ed design|study design|based on an? (narrative |systematic )?review|"
-    r"is an? (narrative|systematic) review|"
-    r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+)|"
-    # A study's aim is not its finding ("The aim of the study was to see whether ...",
-    # "To determine current practice ...").
-    r"(the )?(aims?|objectives?|purpose) of (the|this|our) (study|trial|review|work)|"
-    r"^(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
-    r"we (sought|aimed|set out) to)|"
-    # The document's standing, not medicine ("... are voluntary guidance", "... appeared in
-    # both Arthritis & Rheumatology and ...", "does not include every proper method of care").
-    r"voluntary guidance|appeared in both|published in both|every proper method|"
-    r"other acceptable methods|(were|was) graded|evidence scheme|grading scheme|"
-    r"companion \d{4}|evidence base for|developed jointly|literature published between|"
-    r"were (all )?cross-?over (trials|studies)|"
-    # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
-    # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
-    r"recommendations (cover|update)|guidelines? (covers?|updates?)|first issued|"
-    r"in light of new evidence)\b",
-    re.IGNORECASE,
-)
-# Statements about the evidence or about who decides, not about the patient ("Evidence for
-# gabapentin ... was of moderate certainty", "The final decision ... rests with the
-# clinician"): a caveat or a bullet, never the line a clinician reads first, unless the
-# question asks about the evidence itself.
-_HEDGE = re.compile(
-    r"\b(certainty|quality of (the )?evidence|(evidence|studies|data|trials)\b[^.]{0,120}\b"
-    r"(lacking|scarce|limited|insufficient|sparse)|"
-    r"rests? with|would benefit from|could be improved by|should be individuali[sz]ed|"
-    # What research should do next ("Further published evidence ... would be useful").
-    r"(further|more) (published )?(evidence|research|studies|data)|should be examined in|"
-    # How practice falls short, not what to do ("Testing often departs from guideline
-    # recommendations", "The place of ... tests still needs to be better defined").
-    r"departs? from|room for improvement|needs? to be (better )?defined|account for a large "
-    r"share of the cost|"
-    # Whom the results apply to ("The results on timing of surgery apply to adults with ...").
-    r"(results|findings|conclusions|recommendations)\b[^.]{0,60}\bapply\b|"
-    r"(may be|was|were|is|are) confounded|drawn from a narrative review|"
-    # What is not known yet ("... remains to be tested", "were not studied in any trial").
-    r"inconclusive|remains? to be (tested|established|determined|shown|defined)|"
-    r"(were|was|have|has) not (been )?studied|unknown whether)\b",
-    re.IGNORECASE,
-)
-# A sentence that leans on the one before it ("The other 3 patients with trigeminal
-# neuropathy had ...") cannot be read first.
-_LEANS_ON_CONTEXT = re.compile(
-    r"^(the other|the remaining|these|those|such|they|their|this (\w+ )?(group|subgroup|"
-    r"cohort|patient|finding|pattern|difference))\b",
-    re.IGNORECASE,
-)
-# "What do guidelines recommend ...?" asks for guideline statements, not a review's advice.
-_ASKS_FOR_GUIDELINES = re.compile(r"\b(guidelines?|guidance|recommendations)\b", re.IGNORECASE)
-# What answers "how is it treated / what tests / what dose": a named intervention or test,
-# said with the words of a recommendation or a result. "Early treatment can prevent
-# morbidity" and "Testing often departs from guideline recommendations" name neither.
-_INTERVENTION = re.compile(
-    r"\b(\w+(mab|oxetine|triptyline|gabalin|pentin|phosphamide|thioprine|trexate|sone|solone|"
-    r"olimus|steroids?|corticoids?)|antidepressants?|snris?|ssris?|tcas?|gabapentinoids?|"
-    r"opioids?|nsaids?|channel blockers?|antiepileptics?|anticonvulsants?|immunoglobulin|ivig|"
-    r"plasma exchange|plasmapheresis|orthos[ie]s|afo|fes|foot drop stimulator|stimulation|"
-    r"surgery|surgical|decompression|discectomy|injections?|physiotherapy|physical therapy|"
-    r"rehabilitation|exercise|capsaicin|lidocaine|tramadol|tapentadol|botulinum)\b",
-    re.IGNORECASE,
-)
-_TEST = re.compile(
-    r"\b(tests?|testing|screening|biopsy|nerve conduction|electrodiagnos\w*|"
-    r"electromyograph\w*|emg|mri|magnetic resonance|imaging|ultrasound|glucose|hba1c|b12|"
-    r"electrophoresis|immunofixation|antibod\w*|serum|blood|lumbar puncture|csf|cerebrospinal|"
-    r"examination|straight leg|lasegue|sign|reflexes)\b",
-    re.IGNORECASE,
-)
-_ADVISES = re.compile(
-    r"\b(recommend\w*|should|may be considered|consider\w*|first[- ]line|second[- ]line|"
-    r"initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|reduc\w*|better|"
-    r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
-    r"yield|confirm\w*|appropriate|useful|sensitiv\w*|specific\w*|diagnos\w*)\b",
-    re.IGNORECASE,
-)
-_AMOUNT = re.compile(
-    r"\b\d+(\.\d+)?\s?(to \d+(\.\d+)?\s?)?(mg|g|mcg|µg|micrograms?|units?|ml)(/(kg|m2|day|d))?\b",
-    re.IGNORECASE,
-)
-_DOSE = re.compile(rf"{_AMOUNT.pattern}|\bdoses?\b", re.IGNORECASE)
-_OUTCOME = re.compile(
-    r"\b(prognos\w*|outcomes?|recover\w*|improv\w*|remission|relaps\w*|surviv\w*|"
-    r"mortality|died|death|disabilit\w*|course|favourable|favorable|poor|spontaneous\w*)\b",
-    re.IGNORECASE,
-)
-_ANSWERS_TYPE: dict[str, re.Pattern[str]] = {
-    "management": _INTERVENTION,
-    "dose": _DOSE,
-    "diagnosis": _TEST,
-    "prognosis": _OUTCOME,
-}
-
-
-# A work-up question that asks about tests; "How are vasculitic neuropathies classified?" and
-# "How do I localise the lesion?" are diagnosis questions that do not.
-_ASKS_FOR_TESTS = re.compile(
-    r"\b(tests?|testing|work-?up|investigat\w*|diagnos\w*|order|screen\w*|biopsy|imaging|"
-    r"mri|nerve conduction|electrodiagnos\w*|labs?|laboratory)\b",
-    re.IGNORECASE,
-)
-
-
-def answers_the_type(text: str, question_type: str, question: str = "") -> int:
-    """2: names what the question type asks for (a treatment, a test, a dose) in the words of
-    advice or a result; 1: names it; 0: neither (or the type asks for nothing in particular)."""
-    if question_type == "diagnosis" and not _ASKS_FOR_TESTS.search(question):
-        return 0
-    wanted = _ANSWERS_TYPE.get(question_type)
-    if wanted is None or not wanted.search(text):
-        return 0
-    return 2 if question_type in ("dose", "prognosis") or _ADVISES.search(text) else 1
-
-
-def names_something_else(text: str, analysis: QuestionAnalysis) -> bool:
-    """Does the sentence name a condition or finding the question does not (a cause)?"""
-    # Direct terms only: "peroneal neuropathy" is a related term of foot drop, and a cause.
-    asked = {
-        t.lower()
-        for c in analysis.topic_concepts()
-        for t in [c.name, *c.terms[: c.direct_terms or None]]
-    }
-    return any(
-        e.kind in ("condition", "finding") and not any(t.lower() in asked for t in e.terms)
-        for e in entities_in(text)
-    )
-
-
-_ASKS_ABOUT_EVIDENCE = re.compile(
-    r"\b(evidence|certainty|how (strong|good|reliable)|quality|studies|trials?)\b",
-    re.IGNORECASE,
-)
-_DEFINITIONAL = re.compile(
-    r"\b(criteri\w*|definitions?|defined|exclusions?|classif\w*|nomenclature|case "
-    r"definition|items?|scores?|weighted)\b",
-    re.IGNORECASE,
-)
-# "What is X?" is answered by a sentence whose subject is X and whose verb says what it is
-# ("MCTD combines features of ...", "Clinically, MCTD showed a mixture of ..."), not by one
-# that merely names X ("The cause of MCTD is largely unknown").
-_LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, )?$")
-_DEFINING_VERB = re.compile(
-    r"^(\s*\([^)]*\))?(\s+[\w-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
-    r"denotes|consists of|shows|showed|describes|means|includes)\b",
-    re.IGNORECASE,
-)
-
-
-def defines(text: str, concepts: list[Concept]) -> bool:
-    """Is the sentence a statement of what one of the concepts is (it is the subject)?"""
-    folded = normalize(text)
-    for concept in concepts:
-        for term in concept.terms[: concept.direct_terms or None]:
-            found = term_pattern(term).search(folded)
-            if (
-                found
-                and _LEADING_ADVERB.match(folded[: found.start()])
-                and _DEFINING_VERB.match(folded[found.end() :])
-            ):
-                return True
-    return False
-
-
-# Treatment in general words ("were treated with a range of immunosuppressants"): for "How
-# is X in Y treated?" such a sentence about Y answers even if it names no lexicon drug.
-_TREATMENT_WORDS = re.compile(
-    r"\b(treated|treatment|therap(y|ies)|immunosuppress\w*|surgery|surgical|orthos[ie]s|"
-    r"rehabilitation|physiotherapy)\b",
-    re.IGNORECASE,
-)
 # Conditions of these families are one population for the purpose of staying on topic:
 # neuropathy in connective tissue disease is very often vasculitic.
 _RELATED_FAMILIES = {"connective tissue": {"vasculitis"}, "vasculitis": {"connective tissue"}}
@@ -322,7 +150,7 @@ class Candidate:
     def states_finding(self) -> bool:
         """A finding, not a rule of a definition or a classification ("... are exclusions in
         the ACR definition"): those answer work-up questions, not "does X occur in Y"."""
-        return not _DEFINITIONAL.search(self.text)
+        return not DEFINITIONAL.search(self.text)
 
     @property
     def names_setting(self) -> bool:
@@ -451,9 +279,7 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     if (
         analysis.type == "prognosis"
         and known_share(analysis) >= 0.5
-        and not any(
-            _OUTCOME.search(c.text) and (c.names_focus or c.names_population) for c in gated
-        )
+        and not any(OUTCOME.search(c.text) and (c.names_focus or c.names_population) for c in gated)
     ):
         return False
     # Research questions (words the lexicon mostly does not know) word treatment their own way.
@@ -495,7 +321,7 @@ class ExtractiveDrafter(Drafter):
             # A trial "after stroke" speaks about stroke even where a sentence does not say so.
             source_families = _condition_families(source.meta.title)
             for passage in source.passages:
-                about_section = bool(_ABOUT_THE_SOURCE_SECTION.search(passage.section.strip()))
+                about_section = bool(ABOUT_THE_SOURCE_SECTION.search(passage.section.strip()))
                 for position, sentence in enumerate(split_sentences(passage.text)):
                     key = sentence.lower()
                     # Fragments and headings-as-sentences make poor answer points.
@@ -513,7 +339,7 @@ class ExtractiveDrafter(Drafter):
                                 source_title=source.meta.title,
                                 first_in_passage=position == 0,
                                 about_source=about_section
-                                or bool(_ABOUT_THE_SOURCE.search(sentence)),
+                                or bool(ABOUT_THE_SOURCE.search(sentence)),
                             ),
                             analysis,
                             families,
@@ -542,7 +368,7 @@ class ExtractiveDrafter(Drafter):
         candidate.names_population = any(mentions(text, c) for c in analysis.populations)
         candidate.facets = [f.name for f in analysis.facets if mentions(text, f)]
         named = entities_in(text)
-        treated_in_plain_words = bool(_TREATMENT_WORDS.search(text))
+        treated_in_plain_words = bool(TREATMENT_WORDS.search(text))
         candidate.names_finding = treated_in_plain_words or any(
             e.kind in ("finding", "treatment", "test") for e in named
         )
@@ -592,7 +418,7 @@ class ExtractiveDrafter(Drafter):
         wanted = WANTED.get(analysis.type, set())
         has_setting = bool(analysis.populations or analysis.facets)
         definitional_ok = analysis.type in ("diagnosis", "definition") or bool(
-            _DEFINITIONAL.search(analysis.question)
+            DEFINITIONAL.search(analysis.question)
         )
         for i, candidate in enumerate(candidates):
             candidate.relevance = float(sentence_vectors[i] @ query)
@@ -644,19 +470,19 @@ class ExtractiveDrafter(Drafter):
         has_setting = bool(analysis.populations or analysis.facets)
         # Rules of a definition answer work-up questions, and questions about the rules.
         definitional_ok = analysis.type in ("diagnosis", "definition") or bool(
-            _DEFINITIONAL.search(analysis.question)
+            DEFINITIONAL.search(analysis.question)
         )
         usable = [
             c for c in gated if not c.off_population and (c.states_finding or definitional_ok)
         ]
-        if not _ASKS_ABOUT_EVIDENCE.search(analysis.question):
-            usable = [c for c in usable if not _HEDGE.search(c.text)] or usable
-        usable = [c for c in usable if not _LEANS_ON_CONTEXT.match(c.text)] or usable
+        if not ASKS_ABOUT_EVIDENCE.search(analysis.question):
+            usable = [c for c in usable if not HEDGE.search(c.text)] or usable
+        usable = [c for c in usable if not LEANS_ON_CONTEXT.match(c.text)] or usable
         if ASKS_FOR_CAUSES.search(analysis.question):
             # "What causes foot drop?" opens with causes named ("L5 radiculopathy and injury of
             # the peroneal nerve"), not "Foot drop has many causes".
             usable = [c for c in usable if names_something_else(c.text, analysis)] or usable
-        if _ASKS_FOR_GUIDELINES.search(analysis.question):
+        if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
         # Research questions, whose words the lexicon mostly does not know, are left to the
         # ranker and retrieval's best source (below): their wording of a treatment or an
@@ -754,7 +580,7 @@ class ExtractiveDrafter(Drafter):
         if not drugs:
             return gated, ""
         about = [c for c in gated if any(mentions(c.text, d) for d in drugs)]
-        if any(_AMOUNT.search(c.text) for c in about):
+        if any(AMOUNT.search(c.text) for c in about):
             return about, ""
         names = " and ".join(d.name for d in drugs)
         return about, NOT_ADDRESSED.format(what=f"the dose of {names}") if about else ""
@@ -782,7 +608,7 @@ class ExtractiveDrafter(Drafter):
                 # some finding; within each, a source about this entity speaks for it before a
                 # passing mention in a source about something else (SLE neuropathy cohort >
                 # trigeminal series). A sentence that leans on the one before it comes last.
-                options = [c for c in options if not _LEANS_ON_CONTEXT.match(c.text)] or options
+                options = [c for c in options if not LEANS_ON_CONTEXT.match(c.text)] or options
                 dedicated = [c for c in options if mentions(c.source_title, facet)]
                 focused = [c for c in options if c.names_focus]
                 pool = [c for c in dedicated if c.names_focus] or focused or dedicated or options
@@ -804,7 +630,7 @@ class ExtractiveDrafter(Drafter):
         seen_words = [set(content_words(c.text)) for c in chosen]
         # One statement about the evidence (its grade, what is lacking) is a caveat worth
         # reading; five of them crowd out the recommendations.
-        hedges = sum(1 for c in chosen if _HEDGE.search(c.text))
+        hedges = sum(1 for c in chosen if HEDGE.search(c.text))
         for candidate in gated:
             if len(chosen) + len(picked) >= self.max_sentences:
                 break
@@ -819,7 +645,7 @@ class ExtractiveDrafter(Drafter):
                 continue
             # ...but "the evidence is insufficient to recommend routine nerve biopsy" answers
             # a question that lists nerve biopsy.
-            if _HEDGE.search(candidate.text) and not candidate.facets:
+            if HEDGE.search(candidate.text) and not candidate.facets:
                 if hedges >= MAX_HEDGES:
                     continue
                 hedges += 1
@@ -843,7 +669,7 @@ class ExtractiveDrafter(Drafter):
                 and c.on_topic
                 and not c.off_population
                 and c not in chosen
-                and not _HEDGE.search(c.text)  # a recommendation, not its evidence grade
+                and not HEDGE.search(c.text)  # a recommendation, not its evidence grade
             ),
             None,
         )
@@ -866,7 +692,7 @@ class ExtractiveDrafter(Drafter):
                 if c.number != chosen[0].number
                 and c.on_topic
                 and not c.off_population
-                and not _HEDGE.search(c.text)
+                and not HEDGE.search(c.text)
             ),
             None,
         )

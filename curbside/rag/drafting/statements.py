@@ -1,0 +1,204 @@
+"""What kind of statement a sentence is, by its words: a finding, or a statement about its
+source (methods, scope, standing), about the evidence (its grade, what is not known), one that
+leans on the sentence before it, a definition, or the treatment, test, dose or outcome a
+question type asks for. Pure text rules, no model: the extractive writer uses them to choose
+the opening line and to keep sentences that are not answers out of the answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from curbside.rag.lexicon import entities_in, term_pattern
+from curbside.rag.question import Concept, QuestionAnalysis
+from curbside.rag.text import normalize
+
+ABOUT_THE_SOURCE_SECTION = re.compile(
+    r"^(scope|methods?|about|purpose|purpose and methods|scope and methods|"
+    r"overview of the (review|guideline)|how the (guideline|review) was (made|developed))$",
+    re.IGNORECASE,
+)
+ABOUT_THE_SOURCE = re.compile(
+    r"\b(this (systematic )?review|this guideline|this (cohort|study|report|paper|article|"
+    r"statement|update)|the (review|guideline|task force|panel|authors?) (searched|included|"
+    r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
+    r"were included|aimed to|was (published|endorsed)|wrote|reviewed the literature|"
+    r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
+    r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
+    r"guideline|cohort|overview)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
+    r"retrospective|open-label|double-blind|systematic|narrative|single-cent\w*)|"
+    # How a study was done, not what it found ("A cross-sectional study examined how often
+    # ...", "a double-blind, double-dummy design compared ...", "The 1972 description was a
+    # case series of 25 patients", "The pathway is based on a narrative review").
+    r"(examined|investigated|explored) (how|whether|which|the)|double-dummy|"
+    r"randomi[sz]ed design|study design|based on an? (narrative |systematic )?review|"
+    r"is an? (narrative|systematic) review|"
+    r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+)|"
+    # A study's aim is not its finding ("The aim of the study was to see whether ...",
+    # "To determine current practice ...").
+    r"(the )?(aims?|objectives?|purpose) of (the|this|our) (study|trial|review|work)|"
+    r"^(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
+    r"we (sought|aimed|set out) to)|"
+    # The document's standing, not medicine ("... are voluntary guidance", "... appeared in
+    # both Arthritis & Rheumatology and ...", "does not include every proper method of care").
+    r"voluntary guidance|appeared in both|published in both|every proper method|"
+    r"other acceptable methods|(were|was) graded|evidence scheme|grading scheme|"
+    r"companion \d{4}|evidence base for|developed jointly|literature published between|"
+    r"were (all )?cross-?over (trials|studies)|"
+    # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
+    # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
+    r"recommendations (cover|update)|guidelines? (covers?|updates?)|first issued|"
+    r"in light of new evidence)\b",
+    re.IGNORECASE,
+)
+# Statements about the evidence or about who decides, not about the patient ("Evidence for
+# gabapentin ... was of moderate certainty", "The final decision ... rests with the
+# clinician"): a caveat or a bullet, never the line a clinician reads first, unless the
+# question asks about the evidence itself.
+HEDGE = re.compile(
+    r"\b(certainty|quality of (the )?evidence|(evidence|studies|data|trials)\b[^.]{0,120}\b"
+    r"(lacking|scarce|limited|insufficient|sparse)|"
+    r"rests? with|would benefit from|could be improved by|should be individuali[sz]ed|"
+    # What research should do next ("Further published evidence ... would be useful").
+    r"(further|more) (published )?(evidence|research|studies|data)|should be examined in|"
+    # How practice falls short, not what to do ("Testing often departs from guideline
+    # recommendations", "The place of ... tests still needs to be better defined").
+    r"departs? from|room for improvement|needs? to be (better )?defined|account for a large "
+    r"share of the cost|"
+    # Whom the results apply to ("The results on timing of surgery apply to adults with ...").
+    r"(results|findings|conclusions|recommendations)\b[^.]{0,60}\bapply\b|"
+    r"(may be|was|were|is|are) confounded|drawn from a narrative review|"
+    # What is not known yet ("... remains to be tested", "were not studied in any trial").
+    r"inconclusive|remains? to be (tested|established|determined|shown|defined)|"
+    r"(were|was|have|has) not (been )?studied|unknown whether)\b",
+    re.IGNORECASE,
+)
+# A sentence that leans on the one before it ("The other 3 patients with trigeminal
+# neuropathy had ...") cannot be read first.
+LEANS_ON_CONTEXT = re.compile(
+    r"^(the other|the remaining|these|those|such|they|their|this (\w+ )?(group|subgroup|"
+    r"cohort|patient|finding|pattern|difference))\b",
+    re.IGNORECASE,
+)
+# "What do guidelines recommend ...?" asks for guideline statements, not a review's advice.
+ASKS_FOR_GUIDELINES = re.compile(r"\b(guidelines?|guidance|recommendations)\b", re.IGNORECASE)
+# What answers "how is it treated / what tests / what dose": a named intervention or test,
+# said with the words of a recommendation or a result. "Early treatment can prevent
+# morbidity" and "Testing often departs from guideline recommendations" name neither.
+_INTERVENTION = re.compile(
+    r"\b(\w+(mab|oxetine|triptyline|gabalin|pentin|phosphamide|thioprine|trexate|sone|solone|"
+    r"olimus|steroids?|corticoids?)|antidepressants?|snris?|ssris?|tcas?|gabapentinoids?|"
+    r"opioids?|nsaids?|channel blockers?|antiepileptics?|anticonvulsants?|immunoglobulin|ivig|"
+    r"plasma exchange|plasmapheresis|orthos[ie]s|afo|fes|foot drop stimulator|stimulation|"
+    r"surgery|surgical|decompression|discectomy|injections?|physiotherapy|physical therapy|"
+    r"rehabilitation|exercise|capsaicin|lidocaine|tramadol|tapentadol|botulinum)\b",
+    re.IGNORECASE,
+)
+_TEST = re.compile(
+    r"\b(tests?|testing|screening|biopsy|nerve conduction|electrodiagnos\w*|"
+    r"electromyograph\w*|emg|mri|magnetic resonance|imaging|ultrasound|glucose|hba1c|b12|"
+    r"electrophoresis|immunofixation|antibod\w*|serum|blood|lumbar puncture|csf|cerebrospinal|"
+    r"examination|straight leg|lasegue|sign|reflexes)\b",
+    re.IGNORECASE,
+)
+_ADVISES = re.compile(
+    r"\b(recommend\w*|should|may be considered|consider\w*|first[- ]line|second[- ]line|"
+    r"initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|reduc\w*|better|"
+    r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
+    r"yield|confirm\w*|appropriate|useful|sensitiv\w*|specific\w*|diagnos\w*)\b",
+    re.IGNORECASE,
+)
+AMOUNT = re.compile(
+    r"\b\d+(\.\d+)?\s?(to \d+(\.\d+)?\s?)?(mg|g|mcg|µg|micrograms?|units?|ml)(/(kg|m2|day|d))?\b",
+    re.IGNORECASE,
+)
+_DOSE = re.compile(rf"{AMOUNT.pattern}|\bdoses?\b", re.IGNORECASE)
+OUTCOME = re.compile(
+    r"\b(prognos\w*|outcomes?|recover\w*|improv\w*|remission|relaps\w*|surviv\w*|"
+    r"mortality|died|death|disabilit\w*|course|favourable|favorable|poor|spontaneous\w*)\b",
+    re.IGNORECASE,
+)
+_ANSWERS_TYPE: dict[str, re.Pattern[str]] = {
+    "management": _INTERVENTION,
+    "dose": _DOSE,
+    "diagnosis": _TEST,
+    "prognosis": OUTCOME,
+}
+
+
+# A work-up question that asks about tests; "How are vasculitic neuropathies classified?" and
+# "How do I localise the lesion?" are diagnosis questions that do not.
+_ASKS_FOR_TESTS = re.compile(
+    r"\b(tests?|testing|work-?up|investigat\w*|diagnos\w*|order|screen\w*|biopsy|imaging|"
+    r"mri|nerve conduction|electrodiagnos\w*|labs?|laboratory)\b",
+    re.IGNORECASE,
+)
+
+
+def answers_the_type(text: str, question_type: str, question: str = "") -> int:
+    """2: names what the question type asks for (a treatment, a test, a dose) in the words of
+    advice or a result; 1: names it; 0: neither (or the type asks for nothing in particular)."""
+    if question_type == "diagnosis" and not _ASKS_FOR_TESTS.search(question):
+        return 0
+    wanted = _ANSWERS_TYPE.get(question_type)
+    if wanted is None or not wanted.search(text):
+        return 0
+    return 2 if question_type in ("dose", "prognosis") or _ADVISES.search(text) else 1
+
+
+def names_something_else(text: str, analysis: QuestionAnalysis) -> bool:
+    """Does the sentence name a condition or finding the question does not (a cause)?"""
+    # Direct terms only: "peroneal neuropathy" is a related term of foot drop, and a cause.
+    asked = {
+        t.lower()
+        for c in analysis.topic_concepts()
+        for t in [c.name, *c.terms[: c.direct_terms or None]]
+    }
+    return any(
+        e.kind in ("condition", "finding") and not any(t.lower() in asked for t in e.terms)
+        for e in entities_in(text)
+    )
+
+
+ASKS_ABOUT_EVIDENCE = re.compile(
+    r"\b(evidence|certainty|how (strong|good|reliable)|quality|studies|trials?)\b",
+    re.IGNORECASE,
+)
+DEFINITIONAL = re.compile(
+    r"\b(criteri\w*|definitions?|defined|exclusions?|classif\w*|nomenclature|case "
+    r"definition|items?|scores?|weighted)\b",
+    re.IGNORECASE,
+)
+# "What is X?" is answered by a sentence whose subject is X and whose verb says what it is
+# ("MCTD combines features of ...", "Clinically, MCTD showed a mixture of ..."), not by one
+# that merely names X ("The cause of MCTD is largely unknown").
+_LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, )?$")
+_DEFINING_VERB = re.compile(
+    r"^(\s*\([^)]*\))?(\s+[\w-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
+    r"denotes|consists of|shows|showed|describes|means|includes)\b",
+    re.IGNORECASE,
+)
+
+
+def defines(text: str, concepts: list[Concept]) -> bool:
+    """Is the sentence a statement of what one of the concepts is (it is the subject)?"""
+    folded = normalize(text)
+    for concept in concepts:
+        for term in concept.terms[: concept.direct_terms or None]:
+            found = term_pattern(term).search(folded)
+            if (
+                found
+                and _LEADING_ADVERB.match(folded[: found.start()])
+                and _DEFINING_VERB.match(folded[found.end() :])
+            ):
+                return True
+    return False
+
+
+# Treatment in general words ("were treated with a range of immunosuppressants"): for "How
+# is X in Y treated?" such a sentence about Y answers even if it names no lexicon drug.
+TREATMENT_WORDS = re.compile(
+    r"\b(treated|treatment|therap(y|ies)|immunosuppress\w*|surgery|surgical|orthos[ie]s|"
+    r"rehabilitation|physiotherapy)\b",
+    re.IGNORECASE,
+)
