@@ -160,6 +160,9 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         # severe GPA)".
         topic = f"{topic} in {carried}" if topic else carried
         previous = f"{previous.rstrip('?. ')} in {carried}?"
+    failed = _when_treatment_fails(question, f"{previous} {carried}" if carried else previous)
+    if failed:
+        return failed
     if _ASPECT.match(new_part) and len(content_words(new_part)) <= 3:
         # "and the treatment?" -> "What is the treatment of foot drop in SLE?"
         aspect = re.sub(r"^the\s+", "", new_part, flags=re.IGNORECASE)
@@ -273,6 +276,39 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
         verb = "Are" if new_part.lower().endswith("s") else "Is"
         return f"{verb} {new_part} recommended for {old.name}?"
     return None
+
+
+_NOT_HELPING = re.compile(
+    r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|is ?n[o']t|fails?|failed|not) "
+    r"(respond\w*|help\w*|work\w*|effective|improve\w*)\b|\b(fails|failed|refractory|"
+    r"no (response|improvement|benefit))\b",
+    re.IGNORECASE,
+)
+_TIME_SPAN = re.compile(
+    r"\b(after|within|for)\s+(\w+\s+){0,2}(days?|weeks?|months?|years?)\b", re.IGNORECASE
+)
+
+
+def _when_treatment_fails(question: str, previous: str) -> str | None:
+    """ "What if it doesn't help after three months?" after a question about treating X asks
+    what to do next for X: "How should painful diabetic neuropathy be treated if gabapentin
+    does not help after three months?", not about the drug's own trials again."""
+    if not (_NOT_HELPING.search(question) and _PRONOUN.search(question)):
+        return None
+    analysis = analyze_question(previous)
+    drugs = [c.name for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"]
+    if analysis.type not in ("management", "dose", "comparison") and not drugs:
+        return None
+    findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
+    places = [c.name for c in analysis.populations]
+    if not findings and not places:
+        return None
+    # "peripheral neuropathy in Sjogren's syndrome", "painful diabetic neuropathy"
+    subject = " in ".join([*findings[:1], *places[:1]])
+    span = _TIME_SPAN.search(question)
+    tail = f" {span.group(0)}" if span else ""
+    what = drugs[0] if len(drugs) == 1 else "first-line treatment"
+    return f"How should {subject} be treated if {what} does not help{tail}?"
 
 
 def _adds_a_setting(question: str, new_part: str, analysis: QuestionAnalysis) -> bool:

@@ -437,6 +437,7 @@ ASKS_FOR_CAUSES = re.compile(
     r"\bwhat leads to\b",
     re.IGNORECASE,
 )
+_WHEN_IT_FAILS = re.compile(r"\bif (?P<what>[\w' -]{3,40}?) does not help\b", re.IGNORECASE)
 _TITLE_ASPECT = {
     "management": "Treatment of {}",
     "diagnosis": "Diagnosis and work-up of {}",
@@ -501,6 +502,13 @@ def make_title(analysis: QuestionAnalysis) -> str:
         if analysis.type in ("definition", "other") and ASKS_FOR_CAUSES.search(analysis.question):
             aspect = "Causes of {}"
         title = aspect.format(subject) if subject else ""
+    failing = _WHEN_IT_FAILS.search(analysis.question)
+    if failing and analysis.type == "management":
+        # "How should painful diabetic neuropathy be treated if gabapentin does not help?"
+        findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
+        places = [c.name for c in analysis.populations]
+        where = " in ".join([*findings[:1], *places[:1]]) or analysis.subject
+        title = f"{where}: when {failing.group('what')} does not help"
     if analysis.constraints and title:
         extra = analysis.constraints[0]
         if extra.lower() not in title.lower() and not any(

@@ -254,3 +254,32 @@ def test_in_a_condition_asks_the_same_question_in_that_setting(
 ) -> None:
     history = [Turn(question=earlier, answer="...")]
     assert rule_based_standalone(follow_up, history) == standalone
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "standalone"),
+    [
+        (
+            "What is the dose of gabapentin (regarding painful diabetic neuropathy)?",
+            "What if it doesn't help after three months?",
+            "How should painful diabetic neuropathy be treated if gabapentin does not help "
+            "after three months?",
+        ),
+        (
+            "How is peripheral neuropathy in Sjogren's syndrome treated?",
+            "What if it does not respond?",
+            "How should peripheral neuropathy in Sjogren's syndrome be treated if first-line "
+            "treatment does not help?",
+        ),
+        # Not after a question about treatment: the pronoun is replaced as usual.
+        ("Can foot drop occur in SLE?", "What if it does not improve?", None),
+    ],
+)
+def test_when_a_treatment_fails_the_follow_up_asks_what_next(
+    earlier: str, follow_up: str, standalone: str | None
+) -> None:
+    rewritten = rule_based_standalone(follow_up, [Turn(question=earlier, answer="...")])
+    if standalone is None:
+        assert "treated if" not in rewritten
+    else:
+        assert rewritten == standalone

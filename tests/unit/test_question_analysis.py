@@ -92,6 +92,10 @@ def test_question_types(question: str, qtype: str) -> None:
             "Nerve conduction studies, lumbar puncture or spinal MRI for CIDP",
         ),
         ("What are the common causes of foot drop?", "Causes of foot drop"),
+        (
+            "How should painful diabetic neuropathy be treated if gabapentin does not help?",
+            "Painful diabetic neuropathy: when gabapentin does not help",
+        ),
         # The form of the condition asked about stays in the title.
         (
             "What are the EULAR recommendations for neuropsychiatric lupus?",

@@ -42,8 +42,10 @@ from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
     ABOUT_THE_SOURCE_SECTION,
+    AFTER_FAILURE,
     AMOUNT,
     ASKS_ABOUT_EVIDENCE,
+    ASKS_AFTER_FAILURE,
     ASKS_FOR_GUIDELINES,
     DEFINITIONAL,
     HEDGE,
@@ -478,6 +480,8 @@ class ExtractiveDrafter(Drafter):
         if not ASKS_ABOUT_EVIDENCE.search(analysis.question):
             usable = [c for c in usable if not HEDGE.search(c.text)] or usable
         usable = [c for c in usable if not LEANS_ON_CONTEXT.match(c.text)] or usable
+        if ASKS_AFTER_FAILURE.search(analysis.question):
+            usable = [c for c in usable if AFTER_FAILURE.search(c.text)] or usable
         if ASKS_FOR_CAUSES.search(analysis.question):
             # "What causes foot drop?" opens with causes named ("L5 radiculopathy and injury of
             # the peroneal nerve"), not "Foot drop has many causes".

@@ -202,3 +202,18 @@ TREATMENT_WORDS = re.compile(
     r"rehabilitation|physiotherapy)\b",
     re.IGNORECASE,
 )
+
+
+# "... if gabapentin does not help?" asks what to do after a treatment fails: answered by
+# statements about failure, switching or adding ("After no meaningful improvement with a
+# first drug class, a drug from a different class should be considered").
+ASKS_AFTER_FAILURE = re.compile(
+    r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|not) (help|respond|work|improve)\w*|\brefractory\b",
+    re.IGNORECASE,
+)
+AFTER_FAILURE = re.compile(
+    r"\b(not effective|ineffective|no (meaningful )?improvement|not tolerated|failure|fails?|"
+    r"failed|refractory|switch\w*|adding|add-on|partial (improvement|response)|remaining|"
+    r"second[- ]line|another (drug|class)|different (effective )?class|combination)\b",
+    re.IGNORECASE,
+)
