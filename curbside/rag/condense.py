@@ -163,6 +163,9 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     failed = _when_treatment_fails(question, f"{previous} {carried}" if carried else previous)
     if failed:
         return failed
+    if _PARTICIPLE.fullmatch(new_part):
+        # "And treated?" -> "How is nonsystemic vasculitic neuropathy treated?"
+        return f"How is {topic} {new_part.lower()}?"
     if _ASPECT.match(new_part) and len(content_words(new_part)) <= 3:
         # "and the treatment?" -> "What is the treatment of foot drop in SLE?"
         aspect = re.sub(r"^the\s+", "", new_part, flags=re.IGNORECASE)
@@ -268,6 +271,11 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
             return None
         return previous[:at] + new + previous[at + len(old.name) :]
     treatments = [c for c in analysis.focus if c.kind == "treatment"]
+    phase = _PHASES.get(new_part.lower())
+    if phase and re.search(rf"\b{phase}\b", previous, re.IGNORECASE):
+        # "... for remission induction in GPA?" + "what about maintenance?" -> "... for
+        # remission maintenance in GPA?" (the other phase, not another drug)
+        return re.sub(rf"\b{phase}\b", new_part.lower(), previous, count=1, flags=re.IGNORECASE)
     if treatments and incoming.focus and treatments[0].name.lower() in previous.lower():
         # "Is rituximab recommended for maintenance in GPA?" + "what about azathioprine?"
         at = previous.lower().find(treatments[0].name.lower())
@@ -278,6 +286,9 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
     return None
 
 
+# The two phases of treating vasculitis and other relapsing conditions.
+_PHASES = {"maintenance": "induction", "induction": "maintenance"}
+_PARTICIPLE = re.compile(r"(treated|diagnosed|managed|prevented|monitored)", re.IGNORECASE)
 _NOT_HELPING = re.compile(
     r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|is ?n[o']t|fails?|failed|not) "
     r"(respond\w*|help\w*|work\w*|effective|improve\w*)\b|\b(fails|failed|refractory|"

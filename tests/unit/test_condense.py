@@ -283,3 +283,24 @@ def test_when_a_treatment_fails_the_follow_up_asks_what_next(
         assert "treated if" not in rewritten
     else:
         assert rewritten == standalone
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "standalone"),
+    [
+        (
+            "Is rituximab effective for remission induction in GPA?",
+            "What about maintenance?",
+            "Is rituximab effective for remission maintenance in GPA?",
+        ),
+        (
+            "How is nonsystemic vasculitic neuropathy diagnosed?",
+            "And treated?",
+            "How is nonsystemic vasculitic neuropathy treated?",
+        ),
+    ],
+)
+def test_a_one_word_follow_up_keeps_the_question(
+    earlier: str, follow_up: str, standalone: str
+) -> None:
+    assert rule_based_standalone(follow_up, [Turn(question=earlier, answer="...")]) == standalone
