@@ -138,6 +138,7 @@ def test_a_sentence_saying_its_source_is_silent_is_no_evidence_for_an_entity() -
         ("Further published evidence on the efficacy of FES for drop foot would be useful.", True),
         ("Whether long-term AFO use after stroke is effective remains to be tested.", True),
         ("Recommendations for tapentadol and capsaicin cream are inconclusive.", True),
+        ("The RA neuropathy study was small, cross-sectional and from a single centre.", True),
     ],
 )
 def test_statements_about_the_evidence_are_told_from_findings(sentence: str, hedge: bool) -> None:
@@ -237,6 +238,19 @@ def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence: str, le
             "What is the prognosis of peroneal mononeuropathy?",
             "prognosis",
             0,
+        ),
+        # A proportion answers "how often"; a word of frequency less well.
+        (
+            "In a database of 1,533 patients with SLE, 207 (14%) had peripheral neuropathy.",
+            "How often does neuropathy occur in SLE?",
+            "frequency",
+            2,
+        ),
+        (
+            "Peripheral neuropathy of any cause is fairly frequent in systemic sclerosis.",
+            "How often does neuropathy occur in SSc?",
+            "frequency",
+            1,
         ),
         # Other question types ask for nothing in particular.
         ("Either pregabalin or duloxetine is recommended.", "Can foot drop occur?", "yes_no", 0),

@@ -70,7 +70,10 @@ HEDGE = re.compile(
     r"(may be|was|were|is|are) confounded|drawn from a narrative review|"
     # What is not known yet ("... remains to be tested", "were not studied in any trial").
     r"inconclusive|remains? to be (tested|established|determined|shown|defined)|"
-    r"(were|was|have|has) not (been )?studied|unknown whether)\b",
+    r"(were|was|have|has) not (been )?studied|unknown whether|"
+    # A study's own limits ("The RA neuropathy study was small, cross-sectional and ...").
+    r"(study|trial|cohort|series) was (small|retrospective|cross-sectional|observational|"
+    r"uncontrolled))\b",
     re.IGNORECASE,
 )
 # A sentence that leans on the one before it ("The other 3 patients with trigeminal
@@ -118,11 +121,20 @@ OUTCOME = re.compile(
     r"mortality|died|death|disabilit\w*|course|favourable|favorable|poor|spontaneous\w*)\b",
     re.IGNORECASE,
 )
+# "How often ...?" is answered by a proportion ("207 (14%) had peripheral neuropathy"), or
+# at least a word of frequency ("fairly frequent").
+_COUNT = re.compile(r"\d+(\.\d+)?\s?%|\b\d+ (of|in|out of) (the )?\d+\b", re.IGNORECASE)
+_FREQUENCY_WORD = re.compile(
+    r"\b(common|commonly|uncommon|rare|rarely|frequent\w*|prevalen\w*|inciden\w*|"
+    r"most|majority|minority|few|often)\b",
+    re.IGNORECASE,
+)
 _ANSWERS_TYPE: dict[str, re.Pattern[str]] = {
     "management": _INTERVENTION,
     "dose": _DOSE,
     "diagnosis": _TEST,
     "prognosis": OUTCOME,
+    "frequency": re.compile(f"{_COUNT.pattern}|{_FREQUENCY_WORD.pattern}", re.IGNORECASE),
 }
 
 
@@ -143,6 +155,8 @@ def answers_the_type(text: str, question_type: str, question: str = "") -> int:
     wanted = _ANSWERS_TYPE.get(question_type)
     if wanted is None or not wanted.search(text):
         return 0
+    if question_type == "frequency":
+        return 2 if _COUNT.search(text) else 1
     return 2 if question_type in ("dose", "prognosis") or _ADVISES.search(text) else 1
 
 
