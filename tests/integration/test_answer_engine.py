@@ -357,6 +357,8 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         "Can foot drop occur after hip replacement surgery?",
         # IVIg is indexed for MMN and CIDP; myasthenia gravis only as an NPSLE syndrome.
         "Is IVIg effective in myasthenia gravis?",
+        # The CIDP guideline gives criteria and treatment, nothing on how patients fare.
+        "What is the prognosis of CIDP?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

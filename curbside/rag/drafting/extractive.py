@@ -48,9 +48,9 @@ from curbside.rag.drafting.statements import (
     ASKS_AFTER_FAILURE,
     ASKS_FOR_GUIDELINES,
     DEFINITIONAL,
+    FARES,
     HEDGE,
     LEANS_ON_CONTEXT,
-    OUTCOME,
     TREATMENT_WORDS,
     answers_the_type,
     defines,
@@ -281,7 +281,7 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     if (
         analysis.type == "prognosis"
         and known_share(analysis) >= 0.5
-        and not any(OUTCOME.search(c.text) and (c.names_focus or c.names_population) for c in gated)
+        and not any(FARES.search(c.text) and (c.names_focus or c.names_population) for c in gated)
     ):
         return False
     # Research questions (words the lexicon mostly does not know) word treatment their own way.

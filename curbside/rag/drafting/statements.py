@@ -121,6 +121,13 @@ OUTCOME = re.compile(
     r"mortality|died|death|disabilit\w*|course|favourable|favorable|poor|spontaneous\w*)\b",
     re.IGNORECASE,
 )
+# How patients fare, said outright: enough to answer "What is the prognosis of X?" ("Typical
+# CIDP is a progressive or relapsing ... weakness" describes the disease, not its outcome).
+FARES = re.compile(
+    r"\b(prognos\w*|outcomes?|recover\w*|improv\w*|remission|surviv\w*|mortality|died|"
+    r"death|disabilit\w*|favourable|favorable|relapse rate|relapsed|relapses? (in|occurred))\b",
+    re.IGNORECASE,
+)
 # "How often ...?" is answered by a proportion ("207 (14%) had peripheral neuropathy"), or
 # at least a word of frequency ("fairly frequent").
 _COUNT = re.compile(r"\d+(\.\d+)?\s?%|\b\d+ (of|in|out of) (the )?\d+\b", re.IGNORECASE)
