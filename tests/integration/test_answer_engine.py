@@ -359,6 +359,9 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         "Is IVIg effective in myasthenia gravis?",
         # The CIDP guideline gives criteria and treatment, nothing on how patients fare.
         "What is the prognosis of CIDP?",
+        # Rituximab is indexed for GPA and MPA; for EGPA only as the circumstance of patients
+        # who need infection prophylaxis.
+        "Does rituximab work for EGPA neuropathy?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

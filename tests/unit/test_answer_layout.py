@@ -17,6 +17,7 @@ from curbside.rag.drafting.statements import (
     LEANS_ON_CONTEXT,
     answers_the_type,
     defines,
+    names_as_subject,
     names_something_else,
 )
 from curbside.rag.question import analyze_question
@@ -271,3 +272,25 @@ def test_what_answers_a_question_type(sentence: str, question: str, qtype: str, 
 def test_a_cause_question_opens_with_a_cause_named(sentence: str, names_a_cause: bool) -> None:
     analysis = analyze_question("What causes foot drop?")
     assert names_something_else(sentence, analysis) is names_a_cause
+
+
+@pytest.mark.parametrize(
+    ("sentence", "judged"),
+    [
+        # The patients' circumstance: says nothing on whether rituximab works.
+        (
+            "Prophylaxis against PJP is recommended for patients with GPA, MPA or EGPA receiving "
+            "rituximab or cyclophosphamide.",
+            False,
+        ),
+        ("Prophylaxis is recommended for patients receiving cyclophosphamide or rituximab.", False),
+        ("For active, severe GPA or MPA, rituximab is recommended over cyclophosphamide.", True),
+        ("Patients treated with rituximab had remission in 64%.", True),
+    ],
+)
+def test_a_treatment_named_as_the_patients_circumstance_is_not_judged(
+    sentence: str, judged: bool
+) -> None:
+    analysis = analyze_question("Does rituximab work for EGPA neuropathy?")
+    (rituximab,) = [c for c in analysis.focus if c.kind == "treatment"]
+    assert names_as_subject(sentence, rituximab) is judged

@@ -54,6 +54,7 @@ from curbside.rag.drafting.statements import (
     TREATMENT_WORDS,
     answers_the_type,
     defines,
+    names_as_subject,
     names_something_else,
 )
 from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity
@@ -267,12 +268,17 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
 
     (A setting no source names, "after hip replacement", is the engine's `missing_setting`.)
     """
-    treatments = {c.name for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"}
+    asked = [c for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"]
+    treatments = {c.name for c in asked}
     if (
         analysis.populations
         and treatments
         and not any(
-            c.names_population and (c.names_focus or treatments & set(c.facets)) for c in gated
+            c.names_population
+            and (c.names_focus or treatments & set(c.facets))
+            # "... for patients with EGPA receiving rituximab" does not say rituximab works
+            and any(names_as_subject(c.text, t) for t in asked)
+            for c in gated
         )
     ):
         return False

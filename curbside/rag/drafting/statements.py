@@ -48,6 +48,7 @@ ABOUT_THE_SOURCE = re.compile(
     # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
     # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
     r"recommendations (cover|update)|guidelines? (covers?|updates?)|first issued|"
+    r"trials prompting|update concerned|"
     r"in light of new evidence)\b",
     re.IGNORECASE,
 )
@@ -238,3 +239,23 @@ AFTER_FAILURE = re.compile(
     r"second[- ]line|another (drug|class)|different (effective )?class|combination)\b",
     re.IGNORECASE,
 )
+
+
+# A treatment named as the patients' circumstance, not as what is judged ("prophylaxis ... for
+# patients with EGPA receiving rituximab"): such a sentence does not say whether it works.
+_AS_CONTEXT = re.compile(
+    r"\b(receiving|taking|exposed to|already on|on long-term)\s+$", re.IGNORECASE
+)
+
+
+def names_as_subject(text: str, concept: Concept) -> bool:
+    """Does the sentence name the treatment other than as the patients' circumstance?"""
+    folded = normalize(text)
+    for term in concept.terms:
+        for found in term_pattern(term).finditer(folded):
+            before = folded[max(0, found.start() - 40) : found.start()]
+            # "receiving rituximab or cyclophosphamide": a list after the circumstance too
+            before = re.sub(r"(\w[\w-]*\s+(or|and)\s+|\w[\w-]*,\s+)+$", "", before)
+            if not _AS_CONTEXT.search(before):
+                return True
+    return False
