@@ -19,6 +19,7 @@ from curbside.rag.drafting.statements import (
     defines,
     names_as_subject,
     names_something_else,
+    names_the_other_phase,
 )
 from curbside.rag.question import analyze_question
 from curbside.rag.text import content_words
@@ -294,3 +295,12 @@ def test_a_treatment_named_as_the_patients_circumstance_is_not_judged(
     analysis = analyze_question("Does rituximab work for EGPA neuropathy?")
     (rituximab,) = [c for c in analysis.focus if c.kind == "treatment"]
     assert names_as_subject(sentence, rituximab) is judged
+
+
+def test_a_question_about_one_phase_of_treatment_is_not_answered_with_the_other() -> None:
+    induction = "Is rituximab effective for remission induction in GPA?"
+    maintenance_rule = "After remission induction, rituximab is recommended for maintenance."
+    assert names_the_other_phase(maintenance_rule, induction)
+    assert not names_the_other_phase("Rituximab is recommended for remission induction.", induction)
+    # A question about both phases, or neither, prefers none.
+    assert not names_the_other_phase(maintenance_rule, "Is rituximab used in GPA?")

@@ -56,6 +56,7 @@ from curbside.rag.drafting.statements import (
     defines,
     names_as_subject,
     names_something_else,
+    names_the_other_phase,
 )
 from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity
 from curbside.rag.models import Evidence
@@ -486,6 +487,11 @@ class ExtractiveDrafter(Drafter):
         if not ASKS_ABOUT_EVIDENCE.search(analysis.question):
             usable = [c for c in usable if not HEDGE.search(c.text)] or usable
         usable = [c for c in usable if not LEANS_ON_CONTEXT.match(c.text)] or usable
+        # "... for remission induction?" is not answered by the maintenance recommendation
+        # ("After remission induction ..., rituximab is recommended for maintenance").
+        usable = [
+            c for c in usable if not names_the_other_phase(c.text, analysis.question)
+        ] or usable
         if ASKS_AFTER_FAILURE.search(analysis.question):
             usable = [c for c in usable if AFTER_FAILURE.search(c.text)] or usable
         if ASKS_FOR_CAUSES.search(analysis.question):

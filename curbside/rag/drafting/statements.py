@@ -259,3 +259,16 @@ def names_as_subject(text: str, concept: Concept) -> bool:
             if not _AS_CONTEXT.search(before):
                 return True
     return False
+
+
+# The two phases of treating a relapsing condition such as vasculitis.
+_PHASES = {"induction": "maintenance", "maintenance": "induction"}
+
+
+def names_the_other_phase(text: str, question: str) -> bool:
+    """A question about one phase ("... for remission induction in GPA?") and a sentence
+    about the other ("After remission induction, rituximab is recommended for maintenance")."""
+    asked = [p for p in _PHASES if re.search(rf"\b{p}\b", question, re.IGNORECASE)]
+    if len(asked) != 1:
+        return False
+    return bool(re.search(rf"\b{_PHASES[asked[0]]}\b", text, re.IGNORECASE))
