@@ -14,7 +14,7 @@ from typing import Any
 
 from curbside.rag.lexicon import entities_in
 from curbside.rag.models import Turn
-from curbside.rag.question import QuestionAnalysis, analyze_question
+from curbside.rag.question import ASKS_AFTER_FAILURE, PHASES, QuestionAnalysis, analyze_question
 from curbside.rag.text import content_words
 
 log = logging.getLogger(__name__)
@@ -271,7 +271,7 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
             return None
         return previous[:at] + new + previous[at + len(old.name) :]
     treatments = [c for c in analysis.focus if c.kind == "treatment"]
-    phase = _PHASES.get(new_part.lower())
+    phase = PHASES.get(new_part.lower())
     if phase and re.search(rf"\b{phase}\b", previous, re.IGNORECASE):
         # "... for remission induction in GPA?" + "what about maintenance?" -> "... for
         # remission maintenance in GPA?" (the other phase, not another drug)
@@ -286,15 +286,7 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
     return None
 
 
-# The two phases of treating vasculitis and other relapsing conditions.
-_PHASES = {"maintenance": "induction", "induction": "maintenance"}
 _PARTICIPLE = re.compile(r"(treated|diagnosed|managed|prevented|monitored)", re.IGNORECASE)
-_NOT_HELPING = re.compile(
-    r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|is ?n[o']t|fails?|failed|not) "
-    r"(respond\w*|help\w*|work\w*|effective|improve\w*)\b|\b(fails|failed|refractory|"
-    r"no (response|improvement|benefit))\b",
-    re.IGNORECASE,
-)
 _TIME_SPAN = re.compile(
     r"\b(after|within|for)\s+(\w+\s+){0,2}(days?|weeks?|months?|years?)\b", re.IGNORECASE
 )
@@ -304,22 +296,18 @@ def _when_treatment_fails(question: str, previous: str) -> str | None:
     """ "What if it doesn't help after three months?" after a question about treating X asks
     what to do next for X: "How should painful diabetic neuropathy be treated if gabapentin
     does not help after three months?", not about the drug's own trials again."""
-    if not (_NOT_HELPING.search(question) and _PRONOUN.search(question)):
+    if not (ASKS_AFTER_FAILURE.search(question) and _PRONOUN.search(question)):
         return None
     analysis = analyze_question(previous)
     drugs = [c.name for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"]
     if analysis.type not in ("management", "dose", "comparison") and not drugs:
         return None
-    findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
-    places = [c.name for c in analysis.populations]
-    if not findings and not places:
+    if not analysis.condition:
         return None
-    # "peripheral neuropathy in Sjogren's syndrome", "painful diabetic neuropathy"
-    subject = " in ".join([*findings[:1], *places[:1]])
     span = _TIME_SPAN.search(question)
     tail = f" {span.group(0)}" if span else ""
     what = drugs[0] if len(drugs) == 1 else "first-line treatment"
-    return f"How should {subject} be treated if {what} does not help{tail}?"
+    return f"How should {analysis.condition} be treated if {what} does not help{tail}?"
 
 
 def _adds_a_setting(question: str, new_part: str, analysis: QuestionAnalysis) -> bool:

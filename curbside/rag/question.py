@@ -73,6 +73,14 @@ class QuestionAnalysis(BaseModel):
         return {c.family for c in [*self.populations, *self.facets, *self.focus] if c.family}
 
     @property
+    def condition(self) -> str:
+        """What is treated or asked about, without the treatments: "peripheral neuropathy in
+        Sjogren's syndrome", "painful diabetic neuropathy" ("" when the question names none)."""
+        findings = [c.name for c in self.focus if c.kind not in ("treatment", "test")]
+        places = [c.name for c in self.populations]
+        return " in ".join([*findings[:1], *places[:1]])
+
+    @property
     def subject(self) -> str:
         """The question's subject as a noun phrase: "foot drop in rheumatoid arthritis",
         "ankle-foot orthosis for foot drop after stroke"."""
@@ -438,6 +446,16 @@ ASKS_FOR_CAUSES = re.compile(
     re.IGNORECASE,
 )
 _WHEN_IT_FAILS = re.compile(r"\bif (?P<what>[\w' -]{3,40}?) does not help\b", re.IGNORECASE)
+# A question about what to do when a treatment fails ("What if it doesn't help?", "... if
+# gabapentin does not help?").
+ASKS_AFTER_FAILURE = re.compile(
+    r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|is ?n[o']t|fails?|failed|not) "
+    r"(respond\w*|help\w*|work\w*|effective|improve\w*)\b|\b(fails|failed|refractory|"
+    r"no (response|improvement|benefit))\b",
+    re.IGNORECASE,
+)
+# The two phases of treating a relapsing condition such as vasculitis.
+PHASES = {"induction": "maintenance", "maintenance": "induction"}
 _TITLE_ASPECT = {
     "management": "Treatment of {}",
     "diagnosis": "Diagnosis and work-up of {}",
@@ -505,10 +523,9 @@ def make_title(analysis: QuestionAnalysis) -> str:
     failing = _WHEN_IT_FAILS.search(analysis.question)
     if failing and analysis.type == "management":
         # "How should painful diabetic neuropathy be treated if gabapentin does not help?"
-        findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
-        places = [c.name for c in analysis.populations]
-        where = " in ".join([*findings[:1], *places[:1]]) or analysis.subject
-        title = f"{where}: when {failing.group('what')} does not help"
+        title = (
+            f"{analysis.condition or analysis.subject}: when {failing.group('what')} does not help"
+        )
     if analysis.constraints and title:
         extra = analysis.constraints[0]
         if extra.lower() not in title.lower() and not any(

@@ -45,7 +45,6 @@ from curbside.rag.drafting.statements import (
     AFTER_FAILURE,
     AMOUNT,
     ASKS_ABOUT_EVIDENCE,
-    ASKS_AFTER_FAILURE,
     ASKS_FOR_GUIDELINES,
     DEFINITIONAL,
     FARES,
@@ -61,6 +60,7 @@ from curbside.rag.drafting.statements import (
 from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity
 from curbside.rag.models import Evidence
 from curbside.rag.question import (
+    ASKS_AFTER_FAILURE,
     ASKS_FOR_CAUSES,
     Concept,
     QuestionAnalysis,
@@ -311,6 +311,45 @@ def _families(analysis: QuestionAnalysis) -> set[str]:
     return families
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What the question names, in the forms sentences are checked against: worked out once
+    per question, since every candidate sentence is checked against the same."""
+
+    parts: list[Concept]  # focus, populations and listed entities
+    direct_focus: list[Concept]  # the focus by its own words only
+    specific_focus: list[Concept]  # ...and related terms, without nerve damage anywhere
+    terms: frozenset[str]
+    families: set[str]
+
+    @classmethod
+    def of(cls, analysis: QuestionAnalysis) -> _Asked:
+        parts = [*analysis.focus, *analysis.populations, *analysis.facets]
+        return cls(
+            parts=parts,
+            direct_focus=[
+                c.model_copy(update={"terms": c.terms[: c.direct_terms or None]})
+                for c in analysis.focus
+            ],
+            specific_focus=[
+                c.model_copy(update={"terms": specific_terms(c)}) for c in analysis.focus
+            ],
+            terms=frozenset(t.lower() for c in parts for t in [c.name, *c.terms]),
+            families=_families(analysis),
+        )
+
+    def names(self, terms: tuple[str, ...] | list[str]) -> bool:
+        """Is a condition with these terms asked about? A subtype counts ("nonsystemic
+        vasculitic neuropathy" for "vasculitic neuropathy")."""
+        return any(a in t.lower() for a in self.terms for t in terms)
+
+    def share_named(self, title: str) -> float:
+        """Share of the question's parts a source title names."""
+        if not self.parts:
+            return 0.0
+        return sum(mentions(title, c) for c in self.parts) / len(self.parts)
+
+
 class ExtractiveDrafter(Drafter):
     name = "extractive"
 
@@ -324,9 +363,10 @@ class ExtractiveDrafter(Drafter):
     def candidates(self, evidence: Evidence, analysis: QuestionAnalysis) -> list[Candidate]:
         found: list[Candidate] = []
         seen: set[str] = set()
-        families = _families(analysis)
+        asked = _Asked.of(analysis)  # once per question, not per sentence
         for source in evidence.sources:
             quality = quality_of(source.meta.evidence_type, source.meta.kind)
+            title_share = asked.share_named(source.meta.title)
             # A trial "after stroke" speaks about stroke even where a sentence does not say so.
             source_families = _condition_families(source.meta.title)
             for passage in source.passages:
@@ -351,8 +391,9 @@ class ExtractiveDrafter(Drafter):
                                 or bool(ABOUT_THE_SOURCE.search(sentence)),
                             ),
                             analysis,
-                            families,
+                            asked,
                             source_families,
+                            title_share,
                         )
                     )
         return found
@@ -361,18 +402,15 @@ class ExtractiveDrafter(Drafter):
     def _annotate(
         candidate: Candidate,
         analysis: QuestionAnalysis,
-        families: set[str],
+        asked: _Asked,
         source_families: set[str],
+        title_share: float,
     ) -> Candidate:
         text = candidate.text
         candidate.names_focus = any(mentions(text, c) for c in analysis.focus)
-        candidate.names_focus_directly = any(
-            mentions(text, c.model_copy(update={"terms": c.terms[: c.direct_terms or None]}))
-            for c in analysis.focus
-        )
+        candidate.names_focus_directly = any(mentions(text, c) for c in asked.direct_focus)
         candidate.names_focus_specifically = candidate.names_focus and any(
-            mentions(text, c.model_copy(update={"terms": specific_terms(c)}))
-            for c in analysis.focus
+            mentions(text, c) for c in asked.specific_focus
         )
         candidate.names_population = any(mentions(text, c) for c in analysis.populations)
         candidate.facets = [f.name for f in analysis.facets if mentions(text, f)]
@@ -386,21 +424,15 @@ class ExtractiveDrafter(Drafter):
             e.kind == "treatment" for e in named
         )
         candidate.question_has_focus = bool(analysis.focus)
-        parts = [*analysis.focus, *analysis.populations, *analysis.facets]
-        if parts:
-            title = candidate.source_title
-            candidate.title_names_question = sum(mentions(title, c) for c in parts) / len(parts)
+        candidate.title_names_question = title_share
         conditions = {e.family for e in named if e.kind == "condition" and e.family}
-        # A subtype counts as asked ("nonsystemic vasculitic neuropathy" for "vasculitic
-        # neuropathy"), as does a term of the question's own concepts.
-        asked = {t.lower() for c in parts for t in [c.name, *c.terms]}
         candidate.names_other_condition = any(
-            e.kind == "condition" and not any(a in t.lower() for a in asked for t in e.terms)
-            for e in named
+            e.kind == "condition" and not asked.names(e.terms) for e in named
         )
         # About another population: it (or its source's title) names conditions, none of the
         # question's families, and the sentence names none of the question's own.
         about = conditions or source_families
+        families = asked.families
         candidate.off_population = bool(
             families and about and not about & families and not candidate.names_setting
         )

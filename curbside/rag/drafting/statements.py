@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from curbside.rag.lexicon import entities_in, term_pattern
-from curbside.rag.question import Concept, QuestionAnalysis
+from curbside.rag.question import PHASES, Concept, QuestionAnalysis
 from curbside.rag.text import normalize
 
 ABOUT_THE_SOURCE_SECTION = re.compile(
@@ -117,11 +117,6 @@ AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _DOSE = re.compile(rf"{AMOUNT.pattern}|\bdoses?\b", re.IGNORECASE)
-OUTCOME = re.compile(
-    r"\b(prognos\w*|outcomes?|recover\w*|improv\w*|remission|relaps\w*|surviv\w*|"
-    r"mortality|died|death|disabilit\w*|course|favourable|favorable|poor|spontaneous\w*)\b",
-    re.IGNORECASE,
-)
 # How patients fare, said outright: enough to answer "What is the prognosis of X?" ("Typical
 # CIDP is a progressive or relapsing ... weakness" describes the disease, not its outcome).
 FARES = re.compile(
@@ -129,6 +124,9 @@ FARES = re.compile(
     r"death|disabilit\w*|favourable|favorable|relapse rate|relapsed|relapses? (in|occurred))\b",
     re.IGNORECASE,
 )
+# ...or how the disease runs ("relapsing", "its course"): a wanted section for prognosis
+# questions, not enough to answer one.
+OUTCOME = re.compile(rf"{FARES.pattern}|\b(relaps\w*|course|poor|spontaneous\w*)\b", re.IGNORECASE)
 # "How often ...?" is answered by a proportion ("207 (14%) had peripheral neuropathy"), or
 # at least a word of frequency ("fairly frequent").
 _COUNT = re.compile(r"\d+(\.\d+)?\s?%|\b\d+ (of|in|out of) (the )?\d+\b", re.IGNORECASE)
@@ -226,10 +224,10 @@ TREATMENT_WORDS = re.compile(
 )
 
 
-# "... if gabapentin does not help?" asks what to do after a treatment fails: answered by
-# statements about failure, switching or adding ("After no meaningful improvement with a
-# first drug class, a drug from a different class should be considered").
-ASKS_AFTER_FAILURE = re.compile(
+# Statements that answer what to do after a treatment fails (question.ASKS_AFTER_FAILURE):
+# about failure, switching or adding ("After no meaningful improvement with a first drug
+# class, a drug from a different class should be considered").
+AFTER_FAILURE = re.compile(
     r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|not) (help|respond|work|improve)\w*|\brefractory\b",
     re.IGNORECASE,
 )
@@ -261,14 +259,10 @@ def names_as_subject(text: str, concept: Concept) -> bool:
     return False
 
 
-# The two phases of treating a relapsing condition such as vasculitis.
-_PHASES = {"induction": "maintenance", "maintenance": "induction"}
-
-
 def names_the_other_phase(text: str, question: str) -> bool:
     """A question about one phase ("... for remission induction in GPA?") and a sentence
     about the other ("After remission induction, rituximab is recommended for maintenance")."""
-    asked = [p for p in _PHASES if re.search(rf"\b{p}\b", question, re.IGNORECASE)]
+    asked = [p for p in PHASES if re.search(rf"\b{p}\b", question, re.IGNORECASE)]
     if len(asked) != 1:
         return False
-    return bool(re.search(rf"\b{_PHASES[asked[0]]}\b", text, re.IGNORECASE))
+    return bool(re.search(rf"\b{PHASES[asked[0]]}\b", text, re.IGNORECASE))
