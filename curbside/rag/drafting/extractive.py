@@ -185,10 +185,13 @@ def aspect_words(question: str, analysis: QuestionAnalysis) -> set[str]:
 def shared_share(wanted: set[str], words: list[str]) -> float:
     """Share of `wanted` words among `words`, counting a shared start as the same word
     ("neurologist" and "neurological", "cause" and "caused")."""
+    return _share_of_keys(wanted, {_word_key(w) for w in words})
+
+
+def _share_of_keys(wanted: set[str], keys: set[str]) -> float:
     if not wanted:
         return 0.0
-    have = {_word_key(w) for w in words}
-    return sum(1 for w in wanted if _word_key(w) in have) / len(wanted)
+    return sum(1 for w in wanted if _word_key(w) in keys) / len(wanted)
 
 
 def rarity_weights(question: str, sentences: list[set[str]]) -> dict[str, float]:
@@ -483,10 +486,7 @@ class ExtractiveDrafter(Drafter):
         weights = rarity_weights(question, keyed)
         total = sum(weights.values()) or 1.0
         for candidate, have in zip(candidates, keyed, strict=True):
-            # shared_share() on the keys already made
-            candidate.aspect_overlap = (
-                sum(1 for w in aspect if _word_key(w) in have) / len(aspect) if aspect else 0.0
-            )
+            candidate.aspect_overlap = _share_of_keys(aspect, have)  # keys made once above
             candidate.rare_word_overlap = sum(v for k, v in weights.items() if k in have) / total
         if self.ranker is not None:
             question_words = set(content_words(question))
