@@ -174,6 +174,24 @@ class LexicalIndex:
             if s > 0
         ]
 
+    def scores_of(self, query: str, chunk_ids: Iterable[str]) -> dict[str, float]:
+        """BM25 scores of the question for the given chunks (those the index holds)."""
+        tokens = [t for t in tokenize(query) if t in self.vocabulary]
+        if not tokens:
+            return {}
+        scores = self.bm25.get_scores(tokens)
+        return {
+            cid: float(scores[i]) for cid in chunk_ids if (i := self.position.get(cid)) is not None
+        }
+
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(getattr(self.bm25, "vocab_dict", None) or {})
+
+    @functools.cached_property
+    def position(self) -> dict[str, int]:
+        return {cid: i for i, cid in enumerate(self.chunk_ids)}
+
 
 def index_path(index_dir: Path) -> Path:
     return index_dir / "bm25"

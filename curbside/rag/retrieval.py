@@ -281,7 +281,32 @@ class HybridRetriever:
                     result.append((passage, meta))
                     have.add(passage.chunk_id)
                     room -= 1
-        return result
+        return self.widen_by_words(query, result, top)
+
+    def widen_by_words(
+        self, query: str, hits: list[tuple[Passage, SourceMeta]], source_ids: list[str]
+    ) -> list[tuple[Passage, SourceMeta]]:
+        """The chunk of each top source that shares the question's words best (BM25), when
+        it is not there yet. Dense widening finds chunks *about* the question; a sentence
+        that names its exact aspect ("the overall relapse rate was 46%" for "How often does
+        NSVN relapse?") can sit in a chunk whose embedding is about something else."""
+        per_source = self.settings.widen_word_chunks
+        if per_source <= 0 or not source_ids:
+            return hits
+        lexical = self.lexical()
+        if self.settings.expand_queries:
+            query = expand_query(query)
+        have = {p.chunk_id for p, _ in hits}
+        ids_of = self.store.ids_by_source(source_ids)
+        scores = lexical.scores_of(query, [cid for ids in ids_of.values() for cid in ids])
+        wanted: list[str] = []
+        for ids in ids_of.values():
+            new = [cid for cid in ids if cid not in have and scores.get(cid, 0.0) > 0]
+            wanted.extend(sorted(new, key=lambda cid: -scores[cid])[:per_source])
+        if not wanted:
+            return hits
+        found = self.store.get_passages(wanted)
+        return [*hits, *(found[cid] for cid in wanted if cid in found)]
 
     def add_facet_evidence(
         self,

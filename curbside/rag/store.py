@@ -173,6 +173,21 @@ class ChunkStore:
         got = self._call("get", self.collection.get, where={"source_id": source_id}, include=[])
         return list(got["ids"])
 
+    def ids_by_source(self, source_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Chunk ids of several sources in one round trip, by source."""
+        if not source_ids:
+            return {}
+        got = self._call(
+            "get",
+            self.collection.get,
+            where={"source_id": {"$in": list(source_ids)}},
+            include=["metadatas"],
+        )
+        found: dict[str, list[str]] = {source_id: [] for source_id in source_ids}
+        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            found.setdefault(str(meta.get("source_id")), []).append(chunk_id)
+        return found
+
     def delete_source(self, source_id: str) -> int:
         ids = self.ids_for_source(source_id)
         self.delete_ids(ids)

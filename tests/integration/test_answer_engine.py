@@ -221,6 +221,15 @@ def test_a_dose_question_is_answered_about_the_drug_asked(engine: AnswerEngine) 
     assert re.search(r"\d+ ?mg", opener.text), opener.text
 
 
+def test_a_rate_in_a_chunk_dense_retrieval_misses_is_found(engine: AnswerEngine) -> None:
+    # The NSVN cohort's "overall relapse rate ... was 46%" sits in a chunk whose embedding is
+    # about treatment; the best-words chunk of each top source brings it in, and a finding
+    # placed "in this cohort" is not taken for a sentence about the study.
+    answer = engine.ask("How often does nonsystemic vasculitic neuropathy relapse?")
+    assert_well_cited(answer)
+    assert "relapse rate of NSVN in this cohort was 46%" in answer.text, answer.text
+
+
 def facets_named(text: str, question: str) -> list[str]:
     from curbside.rag.question import analyze_question, mentions
 

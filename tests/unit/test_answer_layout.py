@@ -51,6 +51,9 @@ def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
         "Peripheral neuropathy in SLE shows a predilection for the lower limbs.",
         "For remission induction, rituximab was not inferior to cyclophosphamide.",
         "Patients were randomised to a reduced glucocorticoid dose to determine safety.",
+        # A finding placed in its study is still a finding.
+        "The overall relapse rate of NSVN in this cohort was 46%.",
+        "In this study, sensory neuropathy was the most common form in RA.",
     ],
 )
 def test_findings_are_not_taken_for_study_methods(sentence: str) -> None:

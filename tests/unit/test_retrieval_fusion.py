@@ -114,3 +114,19 @@ def test_search_filters_where_clause() -> None:
     assert SearchFilters(kind="guideline").chroma_where() == {"kind": "guideline"}
     where = SearchFilters(kind="research", year_min=2010).chroma_where()
     assert where == {"$and": [{"kind": "research"}, {"year": {"$gte": 2010}}]}
+
+
+def test_lexical_scores_of_scores_only_the_chunks_asked_for() -> None:
+    from curbside.rag.lexical import LexicalIndex
+
+    index = LexicalIndex.build(
+        [
+            ("nsvn::0", "NSVN is a vasculitis confined to the peripheral nerves.", {}),
+            ("nsvn::1", "The overall relapse rate of NSVN in this cohort was 46%.", {}),
+            ("other::0", "Relapse of ANCA vasculitis after rituximab was rare.", {}),
+        ]
+    )
+    scores = index.scores_of("How often does NSVN relapse?", ["nsvn::0", "nsvn::1", "gone::9"])
+    assert set(scores) == {"nsvn::0", "nsvn::1"}  # not other sources, not unknown ids
+    assert scores["nsvn::1"] > scores["nsvn::0"] > 0
+    assert index.scores_of("unrelated words entirely", ["nsvn::0"]) == {}

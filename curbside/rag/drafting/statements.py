@@ -19,8 +19,10 @@ ABOUT_THE_SOURCE_SECTION = re.compile(
     re.IGNORECASE,
 )
 ABOUT_THE_SOURCE = re.compile(
-    r"\b(this (systematic )?review|this guideline|this (cohort|study|report|paper|article|"
-    r"statement|update)|the (review|guideline|task force|panel|authors?) (searched|included|"
+    # "In this cohort, X was 46%" is a finding placed in its study, not a sentence about it.
+    r"\b(this (systematic )?review|this guideline|"
+    r"(?<!\bin )this (cohort|study|report|paper|article|statement|update)|"
+    r"the (review|guideline|task force|panel|authors?) (searched|included|"
     r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
     r"were included|aimed to|was (published|endorsed)|wrote|reviewed the literature|"
     r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
