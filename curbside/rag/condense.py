@@ -296,10 +296,20 @@ def _when_treatment_fails(question: str, previous: str) -> str | None:
     """ "What if it doesn't help after three months?" after a question about treating X asks
     what to do next for X: "How should painful diabetic neuropathy be treated if gabapentin
     does not help after three months?", not about the drug's own trials again."""
-    if not (ASKS_AFTER_FAILURE.search(question) and _PRONOUN.search(question)):
+    if not ASKS_AFTER_FAILURE.search(question):
+        return None
+    own = analyze_question(question)
+    own_drugs = [c.name for c in [*own.focus, *own.facets] if c.kind == "treatment"]
+    if not _PRONOUN.search(question) and own.condition:
+        # "What if duloxetine does not work for neuropathic pain?" is a question of its own.
+        return question
+    if not _PRONOUN.search(question) and not own_drugs:
         return None
     analysis = analyze_question(previous)
     drugs = [c.name for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"]
+    # "What if duloxetine does not work?" names what failed; "What if it doesn't help?"
+    # means what was asked about before.
+    drugs = own_drugs or drugs
     if analysis.type not in ("management", "dose", "comparison") and not drugs:
         return None
     if not analysis.condition:

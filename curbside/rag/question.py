@@ -326,6 +326,8 @@ def _question_type(question: str) -> QuestionType:
     for qtype, pattern in _TYPE_RULES[:3]:  # frequency, dose, comparison win outright
         if pattern.search(question):
             return qtype
+    if _WHEN_IT_FAILS.search(question):
+        return "management"  # "What if IVIg does not work in MMN?" asks what to do next
     if _YES_NO.match(question):
         return "yes_no"
     for qtype, pattern in _TYPE_RULES[3:]:
@@ -445,13 +447,17 @@ ASKS_FOR_CAUSES = re.compile(
     r"\bwhat leads to\b",
     re.IGNORECASE,
 )
-_WHEN_IT_FAILS = re.compile(r"\bif (?P<what>[\w' -]{3,40}?) does not help\b", re.IGNORECASE)
+_WHEN_IT_FAILS = re.compile(
+    r"\bif (?P<what>[\w' -]{3,40}?) (((does|do|is|are) ?n[o']t|has not|have not) "
+    r"(help|work|respond|been effective|effective)\w*|fail(s|ed)?)\b",
+    re.IGNORECASE,
+)
 # A question about what to do when a treatment fails ("What if it doesn't help?", "... if
 # gabapentin does not help?").
 ASKS_AFTER_FAILURE = re.compile(
     r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|is ?n[o']t|fails?|failed|not) "
-    r"(respond\w*|help\w*|work\w*|effective|improve\w*)\b|\b(fails|failed|refractory|"
-    r"no (response|improvement|benefit))\b",
+    r"((sufficiently|fully) )?(respond\w*|help\w*|work\w*|effective|improve\w*)\b|"
+    r"\b(fail|fails|failed|refractory|no (response|improvement|benefit))\b",
     re.IGNORECASE,
 )
 # The two phases of treating a relapsing condition such as vasculitis.
@@ -523,9 +529,10 @@ def make_title(analysis: QuestionAnalysis) -> str:
     failing = _WHEN_IT_FAILS.search(analysis.question)
     if failing and analysis.type == "management":
         # "How should painful diabetic neuropathy be treated if gabapentin does not help?"
-        title = (
-            f"{analysis.condition or analysis.subject}: when {failing.group('what')} does not help"
-        )
+        what = failing.group("what")
+        # "when corticosteroids do not help", "when IVIg does not help"
+        verb = "do" if re.search(r"[^su]s$", what) else "does"
+        title = f"{analysis.condition or analysis.subject}: when {what} {verb} not help"
     if analysis.constraints and title:
         extra = analysis.constraints[0]
         if extra.lower() not in title.lower() and not any(

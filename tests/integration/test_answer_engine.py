@@ -221,6 +221,24 @@ def test_a_dose_question_is_answered_about_the_drug_asked(engine: AnswerEngine) 
     assert re.search(r"\d+ ?mg", opener.text), opener.text
 
 
+def test_when_a_drug_fails_the_answer_says_what_to_do_next(engine: AnswerEngine) -> None:
+    # Not the failed drug's trials ("Gabapentin trials ... typically lasted 4 to 12 weeks"):
+    # what counts as failure, and switching to another class.
+    answer = engine.ask(
+        "How should painful diabetic neuropathy be treated if gabapentin does not help after "
+        "three months?"
+    )
+    assert_well_cited(answer)
+    assert "different effective class" in answer.text, answer.text
+    assert not re.search(r"gabapentin trials|Cochrane review", answer.text, re.I), answer.text
+    # "does not work" in another condition: the MMN guideline's next step opens the answer,
+    # not a sentence in which IVIg fails in anti-MAG neuropathy.
+    mmn = engine.ask("What if IVIg does not work in multifocal motor neuropathy?")
+    opener = next(s for s in mmn.sentences if s.is_claim)
+    assert re.search(r"immunosuppressive", opener.text), opener.text
+    assert mmn.title == "Multifocal motor neuropathy: when IVIg does not help"
+
+
 def test_a_rate_in_a_chunk_dense_retrieval_misses_is_found(engine: AnswerEngine) -> None:
     # The NSVN cohort's "overall relapse rate ... was 46%" sits in a chunk whose embedding is
     # about treatment; the best-words chunk of each top source brings it in, and a finding

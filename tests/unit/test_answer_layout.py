@@ -39,6 +39,10 @@ from curbside.rag.text import content_words
         "The 2021 ACR/Vasculitis Foundation PAN guideline appeared in both Arthritis & "
         "Rheumatology and Arthritis Care & Research.",
         "The NASS guideline does not include every proper method of care.",
+        "Consensus recommendations on NSVN were published by a Peripheral Nerve Society "
+        "guideline group in 2010.",
+        "The treatment conclusions for NSVN are drawn from a narrative review of the available "
+        "evidence and are stated tentatively.",
     ],
 )
 def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:

@@ -273,6 +273,19 @@ def test_in_a_condition_asks_the_same_question_in_that_setting(
         ),
         # Not after a question about treatment: the pronoun is replaced as usual.
         ("Can foot drop occur in SLE?", "What if it does not improve?", None),
+        # The drug that failed is named: the condition comes from before.
+        (
+            "How should painful diabetic neuropathy be treated?",
+            "What if duloxetine does not work?",
+            "How should painful diabetic neuropathy be treated if duloxetine does not help?",
+        ),
+        # Drug and condition both named: a question of its own, not spliced into the last.
+        (
+            "How should painful diabetic neuropathy be treated if gabapentin does not help "
+            "after three months?",
+            "What if duloxetine does not work for neuropathic pain?",
+            "What if duloxetine does not work for neuropathic pain?",
+        ),
     ],
 )
 def test_when_a_treatment_fails_the_follow_up_asks_what_next(

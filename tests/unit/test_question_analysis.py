@@ -47,6 +47,9 @@ def test_design_question_has_focus_population_and_six_facets() -> None:
         ("What is the prognosis of CIDP?", "prognosis"),
         ("How often should IVIg be given in multifocal motor neuropathy?", "dose"),
         ("How long does recovery from peroneal neuropathy take?", "prognosis"),
+        # What to do when a treatment fails is a treatment question.
+        ("What if IVIg does not work in multifocal motor neuropathy?", "management"),
+        ("Is surgery needed if physiotherapy has not helped?", "management"),
         # A study title that mentions outcomes is not asking for a prognosis.
         ("Mammographic screening and a control group. Are outcome measures influenced?", "other"),
     ],
@@ -95,6 +98,14 @@ def test_question_types(question: str, qtype: str) -> None:
         (
             "How should painful diabetic neuropathy be treated if gabapentin does not help?",
             "Painful diabetic neuropathy: when gabapentin does not help",
+        ),
+        (
+            "What if IVIg does not work in multifocal motor neuropathy?",
+            "Multifocal motor neuropathy: when IVIg does not help",
+        ),
+        (
+            "How is vasculitic neuropathy treated if corticosteroids fail?",
+            "Vasculitic neuropathy: when corticosteroids do not help",
         ),
         # The form of the condition asked about stays in the title.
         (

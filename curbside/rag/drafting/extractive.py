@@ -43,6 +43,7 @@ from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
     ABOUT_THE_SOURCE_SECTION,
     AFTER_FAILURE,
+    RECOMMENDS,
     AMOUNT,
     ASKS_ABOUT_EVIDENCE,
     ASKS_FOR_GUIDELINES,
@@ -214,8 +215,21 @@ def in_setting(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candi
     "Foot drop has many causes" is background to foot drop in lupus, not an answer. Left as
     is when fewer than three sentences do."""
     if not (analysis.populations or analysis.facets):
-        return gated
+        return about_the_condition(gated, analysis)
     named = [c for c in gated if c.names_setting and speaks_to_focus(c, analysis)]
+    return named if len(named) >= MIN_POINTS else gated
+
+
+def about_the_condition(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
+    """A question about treating a condition with a named drug ("How is vasculitic
+    neuropathy treated if corticosteroids fail?") is answered by sentences about that
+    condition: the drug's place in CIDP is another question. Left as is when fewer than
+    MIN_POINTS sentences name it."""
+    treatments = [c for c in analysis.focus if c.kind == "treatment"]
+    conditions = [c for c in analysis.focus if c.kind not in ("treatment", "test")]
+    if analysis.type != "management" or not (treatments and conditions):
+        return gated
+    named = [c for c in gated if any(mentions(c.text, condition) for condition in conditions)]
     return named if len(named) >= MIN_POINTS else gated
 
 
@@ -609,6 +623,12 @@ class ExtractiveDrafter(Drafter):
         # good points reads better than a long one that drifts.
         floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
         further = in_setting(gated, analysis)
+        if ASKS_AFTER_FAILURE.search(analysis.question):
+            # "What if gabapentin does not help?" is answered by what to do next (switch, add,
+            # one of the remaining drugs), not by the trials of the drug that failed.
+            next_steps = [c for c in further if AFTER_FAILURE.search(c.text)]
+            advice = [c for c in further if c not in next_steps and RECOMMENDS.search(c.text)]
+            further = next_steps + advice
         chosen += self._rest(further, chosen, floor)
         chosen += self._guideline_point(further, chosen, floor)
         chosen += self._second_source_point(further, chosen, floor)

@@ -24,7 +24,8 @@ ABOUT_THE_SOURCE = re.compile(
     r"(?<!\bin )this (cohort|study|report|paper|article|statement|update)|"
     r"the (review|guideline|task force|panel|authors?) (searched|included|"
     r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
-    r"were included|aimed to|was (published|endorsed)|wrote|reviewed the literature|"
+    r"were included|aimed to|(was|were) (published|endorsed)|drawn from an? (narrative |"
+    r"systematic )?review|stated tentatively|wrote|reviewed the literature|"
     r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
     r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
     r"guideline|cohort|overview)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
@@ -112,6 +113,12 @@ _ADVISES = re.compile(
     r"initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|reduc\w*|better|"
     r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
     r"yield|confirm\w*|appropriate|useful|sensitiv\w*|specific\w*|diagnos\w*)\b",
+    re.IGNORECASE,
+)
+# Advice in so many words: what a guideline or the authors say to do, not a result.
+RECOMMENDS = re.compile(
+    r"\b(recommend\w*|should|may be (considered|offered|tried)|consider\w*|offer\w*|"
+    r"first[- ]line|second[- ]line|indicated|preferred|rescue)\b",
     re.IGNORECASE,
 )
 AMOUNT = re.compile(
@@ -230,11 +237,7 @@ TREATMENT_WORDS = re.compile(
 # about failure, switching or adding ("After no meaningful improvement with a first drug
 # class, a drug from a different class should be considered").
 AFTER_FAILURE = re.compile(
-    r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|not) (help|respond|work|improve)\w*|\brefractory\b",
-    re.IGNORECASE,
-)
-AFTER_FAILURE = re.compile(
-    r"\b(not effective|ineffective|no (meaningful )?improvement|not tolerated|failure|fails?|"
+    r"\b(not (sufficiently |fully )?effective|ineffective|no (meaningful )?improvement|not tolerated|failure|fails?|"
     r"failed|refractory|switch\w*|adding|add-on|partial (improvement|response)|remaining|"
     r"second[- ]line|another (drug|class)|different (effective )?class|combination)\b",
     re.IGNORECASE,
