@@ -237,8 +237,8 @@ TREATMENT_WORDS = re.compile(
 # about failure, switching or adding ("After no meaningful improvement with a first drug
 # class, a drug from a different class should be considered").
 AFTER_FAILURE = re.compile(
-    r"\b(not (sufficiently |fully )?effective|ineffective|no (meaningful )?improvement|not tolerated|failure|fails?|"
-    r"failed|refractory|switch\w*|adding|add-on|partial (improvement|response)|remaining|"
+    r"\b(not (sufficiently |fully )?effective|ineffective|no (meaningful )?improvement|"
+    r"not tolerated|failure|fails?|failed|refractory|switch\w*|adding|add-on|partial (improvement|response)|remaining|"
     r"second[- ]line|another (drug|class)|different (effective )?class|combination)\b",
     re.IGNORECASE,
 )
