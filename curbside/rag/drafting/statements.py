@@ -238,7 +238,8 @@ TREATMENT_WORDS = re.compile(
 # class, a drug from a different class should be considered").
 AFTER_FAILURE = re.compile(
     r"\b(not (sufficiently |fully )?effective|ineffective|no (meaningful )?improvement|"
-    r"not tolerated|failure|fails?|failed|refractory|switch\w*|adding|add-on|partial (improvement|response)|remaining|"
+    r"not tolerated|failure|fails?|failed|refractory|switch\w*|adding|add-on|"
+    r"partial (improvement|response)|remaining|"
     r"second[- ]line|another (drug|class)|different (effective )?class|combination)\b",
     re.IGNORECASE,
 )
