@@ -70,6 +70,10 @@ def needs_context(question: str) -> bool:
     names = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", question.strip())
     analysis = analyze_question(question)
     named = analysis.focus + analysis.populations + analysis.facets
+    if named and all(c.kind in ("treatment", "test") for c in named) and len(words) <= 6:
+        # "When is surgery better than conservative care?" in a talk about disc herniation:
+        # a treatment without its condition is asked about the condition talked about.
+        return True
     return len(words) <= 5 and not names and all(c.kind == "phrase" for c in named)
 
 

@@ -118,7 +118,21 @@ ENTITIES: tuple[Entity, ...] = (
             "eosinophilic granulomatosis with polyangiitis",
         ),
     ),
-    _e("ANCA-associated vasculitis", "condition", VASC, "aav", "anca vasculitis", "anca"),
+    _e(
+        "ANCA-associated vasculitis",
+        "condition",
+        VASC,
+        "aav",
+        "anca vasculitis",
+        "anca",
+        # The ANCA-associated vasculitides (Chapel Hill 2012): a statement about GPA or MPA
+        # speaks to AAV.
+        members=(
+            "granulomatosis with polyangiitis",
+            "microscopic polyangiitis",
+            "eosinophilic granulomatosis with polyangiitis",
+        ),
+    ),
     _e("polyarteritis nodosa", "condition", VASC, "pan"),
     _e("granulomatosis with polyangiitis", "condition", VASC, "gpa", "wegener's granulomatosis"),
     _e("microscopic polyangiitis", "condition", VASC, "mpa"),
@@ -322,6 +336,37 @@ ENTITIES: tuple[Entity, ...] = (
     _e("pregabalin", "treatment", ""),
     _e("gabapentin", "treatment", ""),
     _e("amitriptyline", "treatment", "", "tricyclic", "tricyclic antidepressants"),
+    # Further drugs and procedures the bundled sources judge: a question naming one is about
+    # it ("What is the role of avacopan in AAV?" must be answered with avacopan).
+    _e("methotrexate", "treatment", ""),
+    _e("azathioprine", "treatment", ""),
+    _e("mycophenolate mofetil", "treatment", "", "mycophenolate"),
+    _e("avacopan", "treatment", ""),
+    _e("mepolizumab", "treatment", ""),
+    _e("belimumab", "treatment", ""),
+    _e("hydroxychloroquine", "treatment", ""),
+    _e("tramadol", "treatment", ""),
+    _e("tapentadol", "treatment", ""),
+    _e("opioids", "treatment", "", "opioid"),
+    _e("venlafaxine", "treatment", ""),
+    _e("carbamazepine", "treatment", ""),
+    _e("oxcarbazepine", "treatment", ""),
+    _e("valproic acid", "treatment", "", "valproate"),
+    _e("capsaicin", "treatment", ""),
+    _e("lidocaine", "treatment", "", "lignocaine"),
+    _e("botulinum toxin", "treatment", "", "botulinum"),
+    _e(
+        "epidural steroid injection",
+        "treatment",
+        "",
+        "epidural injection",
+        "epidural injections",
+        "epidural steroid injections",
+    ),
+    _e("discectomy", "treatment", "", "microdiscectomy"),
+    # Surgery in general ("Should people with sciatica have surgery early?"); named
+    # operations have their own entries.
+    _e("surgery", "treatment", "", "surgical treatment", "operation"),
     _e("surgical decompression", "treatment", "", "decompression", "neurolysis"),
     _e("nerve biopsy", "test", "", "sural nerve biopsy", "biopsy"),
     # Not nerve biopsy: skin biopsy measures intraepidermal nerve fibre density.

@@ -89,8 +89,10 @@ class QuestionAnalysis(BaseModel):
         focus = " and ".join(others[:2])
         compound = self._compound(others[:1])
         if compound:
-            # "vasculitic neuropathies", not "neuropathies in vasculitic"
-            return compound
+            # "vasculitic neuropathies", not "neuropathies in vasculitic"; the drug asked
+            # about stays ("duloxetine for chemotherapy-induced neuropathic pain").
+            drugs = " and ".join(treatments[:2])
+            return f"{drugs} for {compound}" if drugs else compound
         if treatments:
             focus = f"{' and '.join(treatments[:2])}" + (f" for {focus}" if focus else "")
         settings = []
@@ -387,10 +389,15 @@ def analyze_question(question: str) -> QuestionAnalysis:
                 break
     facet_names = {e.name for e in facet_entities}
 
+    constraints = [m.group(0) for m in _CONSTRAINT.finditer(question)]
     focus: list[Concept] = []
     populations: list[Concept] = []
     for entity in entities:
         if entity.name in facet_names:
+            continue
+        if entity.kind == "treatment" and _only_in(question, entity, constraints):
+            # "... mortality after CABG surgery?": the operation is the setting, not what
+            # is judged.
             continue
         concept = _concept(entity, _wording(question, entity))
         if entity.kind == "condition":
@@ -429,10 +436,20 @@ def analyze_question(question: str) -> QuestionAnalysis:
         focus=focus,
         populations=populations,
         facets=facets,
-        constraints=[m.group(0) for m in _CONSTRAINT.finditer(question)],
+        constraints=constraints,
     )
     analysis.title = make_title(analysis)
     return analysis
+
+
+def _only_in(question: str, entity: Entity, phrases: list[str]) -> bool:
+    """Is every mention of the entity inside one of these phrases of the question?"""
+    if not phrases:
+        return False
+    outside = normalize(question)
+    for phrase in phrases:
+        outside = outside.replace(normalize(phrase), " ")
+    return not any(term_pattern(t).search(outside) for t in entity.terms)
 
 
 def _plain_topic(question: str) -> str:
@@ -447,6 +464,7 @@ ASKS_FOR_CAUSES = re.compile(
     r"\bwhat leads to\b",
     re.IGNORECASE,
 )
+_ASKS_TO_PREVENT = re.compile(r"\bprevent(ed|ion|ing|s)?\b", re.IGNORECASE)
 _WHEN_IT_FAILS = re.compile(
     r"\bif (?P<what>[\w' -]{3,40}?) (((does|do|is|are) ?n[o']t|has not|have not) "
     r"(help|work|respond|been effective|effective)\w*|fail(s|ed)?)\b",
@@ -525,6 +543,14 @@ def make_title(analysis: QuestionAnalysis) -> str:
         aspect = _TITLE_ASPECT.get(analysis.type, "{}")
         if analysis.type in ("definition", "other") and ASKS_FOR_CAUSES.search(analysis.question):
             aspect = "Causes of {}"
+        if analysis.type == "management" and _ASKS_TO_PREVENT.search(analysis.question):
+            aspect = "Prevention of {}"
+        if any(c.kind in ("treatment", "test") for c in analysis.focus) and analysis.type in (
+            "management",
+            "diagnosis",
+        ):
+            # "Nerve biopsy for polyneuropathy", not "Diagnosis and work-up of nerve biopsy".
+            aspect = "{}"
         title = aspect.format(subject) if subject else ""
     failing = _WHEN_IT_FAILS.search(analysis.question)
     if failing and analysis.type == "management":

@@ -239,6 +239,37 @@ def test_when_a_drug_fails_the_answer_says_what_to_do_next(engine: AnswerEngine)
     assert mmn.title == "Multifocal motor neuropathy: when IVIg does not help"
 
 
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        # A question about one treatment opens with what that treatment does, said as advice
+        # or a result (not "Only 59% of patients taking duloxetine reported any decrease").
+        (
+            "Does duloxetine help chemotherapy-induced neuropathic pain?",
+            r"duloxetine (has adequate|may be offered|reduced)",
+        ),
+        # Avacopan is named only for GPA and MPA, the ANCA-associated vasculitides.
+        ("What is the role of avacopan in ANCA-associated vasculitis?", r"avacopan may be"),
+        ("Should people with sciatica have surgery early?", r"early surgery"),
+    ],
+)
+def test_a_question_about_one_treatment_is_answered_about_it(
+    engine: AnswerEngine, question: str, verdict: str
+) -> None:
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    opener = next(s for s in answer.sentences if s.is_claim)
+    assert re.search(verdict, opener.text, re.I), opener.text
+
+
+def test_further_points_stay_with_the_treatment_asked(engine: AnswerEngine) -> None:
+    # Not what the guideline says of opioids or gabapentinoids for sciatica.
+    answer = engine.ask("Are epidural steroid injections recommended for sciatica?")
+    assert_well_cited(answer)
+    claims = [s.text for s in answer.sentences if s.is_claim]
+    assert claims and all(re.search(r"epidural", c, re.I) for c in claims), claims
+
+
 def test_a_rate_in_a_chunk_dense_retrieval_misses_is_found(engine: AnswerEngine) -> None:
     # The NSVN cohort's "overall relapse rate ... was 46%" sits in a chunk whose embedding is
     # about treatment; the best-words chunk of each top source brings it in, and a finding
@@ -389,6 +420,10 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         # Rituximab is indexed for GPA and MPA; for EGPA only as the circumstance of patients
         # who need infection prophylaxis.
         "Does rituximab work for EGPA neuropathy?",
+        # Rituximab is judged in ANCA-associated vasculitis (renal disease, relapse) and as
+        # second line in Sjogren's vasculitic neuropathy; nothing on vasculitic neuropathy as
+        # such.
+        "Is rituximab effective for vasculitic neuropathy?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

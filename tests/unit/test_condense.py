@@ -317,3 +317,15 @@ def test_a_one_word_follow_up_keeps_the_question(
     earlier: str, follow_up: str, standalone: str
 ) -> None:
     assert rule_based_standalone(follow_up, [Turn(question=earlier, answer="...")]) == standalone
+
+
+def test_a_treatment_without_its_condition_is_asked_about_the_condition_talked_about() -> None:
+    history = [
+        Turn(question="How is lumbar disc herniation with radiculopathy diagnosed?", answer="...")
+    ]
+    rewritten = rule_based_standalone("When is surgery better than conservative care?", history)
+    assert "lumbar disc herniation" in rewritten, rewritten
+    # A first question is left as asked.
+    assert rule_based_standalone("Is hydroxychloroquine recommended?", []) == (
+        "Is hydroxychloroquine recommended?"
+    )

@@ -99,6 +99,14 @@ def test_question_types(question: str, qtype: str) -> None:
             "How should painful diabetic neuropathy be treated if gabapentin does not help?",
             "Painful diabetic neuropathy: when gabapentin does not help",
         ),
+        # The drug asked about stays in the title, before the question's own compound.
+        (
+            "Does duloxetine help chemotherapy-induced neuropathic pain?",
+            "Duloxetine for chemotherapy-induced neuropathic pain",
+        ),
+        # A test is the subject, not "Diagnosis and work-up of nerve biopsy".
+        ("When is a nerve biopsy indicated in polyneuropathy?", "Nerve biopsy for polyneuropathy"),
+        ("How should diabetic foot ulcers be prevented?", "Prevention of diabetic foot"),
         (
             "What if IVIg does not work in multifocal motor neuropathy?",
             "Multifocal motor neuropathy: when IVIg does not help",
@@ -266,3 +274,13 @@ def test_a_title_keeps_the_question_s_own_compound() -> None:
 )
 def test_listed_items(question: str, items: list[str]) -> None:
     assert _syntactic_items(question) == items
+
+
+def test_an_operation_named_as_the_setting_is_not_the_treatment_asked_about() -> None:
+    judged = analyze_question("Should people with sciatica have surgery early?")
+    assert [c.name for c in judged.focus if c.kind == "treatment"] == ["surgery"]
+    setting = analyze_question(
+        "Are impaired fasting glucose levels associated with mortality after CABG surgery?"
+    )
+    assert not [c for c in setting.focus if c.kind == "treatment"]
+    assert setting.constraints == ["after CABG surgery"]

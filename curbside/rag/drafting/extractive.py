@@ -220,6 +220,23 @@ def in_setting(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candi
     return named if len(named) >= MIN_POINTS else gated
 
 
+def about_the_treatment_asked(
+    further: list[Candidate], analysis: QuestionAnalysis
+) -> list[Candidate]:
+    """ "Are epidural steroid injections recommended for sciatica?" asks about one
+    treatment: what the guideline says of opioids or gabapentinoids is another question.
+    Not for a question about what to do when that treatment fails."""
+    treatments = [c for c in analysis.focus if c.kind == "treatment"]
+    if (
+        len(treatments) != 1
+        or analysis.facets
+        or analysis.type not in ("yes_no", "management", "other")
+        or ASKS_AFTER_FAILURE.search(analysis.question)
+    ):
+        return further
+    return [c for c in further if mentions(c.text, treatments[0])]
+
+
 def about_the_condition(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
     """A question about treating a condition with a named drug ("How is vasculitic
     neuropathy treated if corticosteroids fail?") is answered by sentences about that
@@ -288,11 +305,13 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     """
     asked = [c for c in [*analysis.focus, *analysis.facets] if c.kind == "treatment"]
     treatments = {c.name for c in asked}
+    # "Is rituximab effective for vasculitic neuropathy?": the condition may be the focus.
+    conditions = [c for c in analysis.focus if c.kind in ("condition", "finding")]
     if (
-        analysis.populations
+        (analysis.populations or conditions)
         and treatments
         and not any(
-            c.names_population
+            (c.names_population or any(mentions(c.text, x) for x in conditions))
             and (c.names_focus or treatments & set(c.facets))
             # "... for patients with EGPA receiving rituximab" does not say rituximab works
             and any(names_as_subject(c.text, t) for t in asked)
@@ -552,6 +571,17 @@ class ExtractiveDrafter(Drafter):
         known = known_share(analysis) >= 0.5
         if not has_setting and known:
             usable = [c for c in usable if not c.names_other_condition] or usable
+        drugs = [c for c in analysis.focus if c.kind == "treatment"]
+        if analysis.type in ("yes_no", "other") and len(drugs) == 1 and known:
+            # "Does duloxetine help CIPN pain?" opens with what duloxetine does, said as advice
+            # or a result, not with the share of patients who reported any change.
+            verdicts = [
+                c
+                for c in usable
+                if mentions(c.text, drugs[0])
+                and answers_the_type(c.text, "management", analysis.question) >= 2
+            ]
+            usable = verdicts or usable
         # "How is X treated?" opens with a treatment said as advice or a result, "What tests
         # ...?" with a test, "What dose ...?" with a dose, when any sentence gives one.
         for level in (2, 1) if known else ():
@@ -622,7 +652,8 @@ class ExtractiveDrafter(Drafter):
         # Further points must answer nearly as well as the opening line: a short answer of
         # good points reads better than a long one that drifts.
         floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
-        further = in_setting(gated, analysis)
+        further = about_the_treatment_asked(in_setting(gated, analysis), analysis)
+        further = about_the_treatment_asked(further, analysis)
         if ASKS_AFTER_FAILURE.search(analysis.question):
             # "What if gabapentin does not help?" is answered by what to do next (switch, add,
             # one of the remaining drugs), not by the trials of the drug that failed.

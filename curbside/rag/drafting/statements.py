@@ -24,8 +24,9 @@ ABOUT_THE_SOURCE = re.compile(
     r"(?<!\bin )this (cohort|study|report|paper|article|statement|update)|"
     r"the (review|guideline|task force|panel|authors?) (searched|included|"
     r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
-    r"were included|aimed to|(was|were) (published|endorsed)|drawn from an? (narrative |"
-    r"systematic )?review|stated tentatively|wrote|reviewed the literature|"
+    r"were included|aimed to|(was|were) (published|endorsed)|evidence base is|"
+    r"drawn from an? (narrative |systematic )?review|stated tentatively|wrote|"
+    r"reviewed the literature|"
     r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
     r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
     r"guideline|cohort|overview)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
@@ -109,8 +110,9 @@ _TEST = re.compile(
     re.IGNORECASE,
 )
 _ADVISES = re.compile(
-    r"\b(recommend\w*|should|may be considered|consider\w*|first[- ]line|second[- ]line|"
-    r"initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|reduc\w*|better|"
+    r"\b(recommend\w*|should|may be (considered|offered|tried)|consider\w*|first[- ]line|"
+    r"second[- ]line|initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|"
+    r"reduc\w*|better|faster|relie\w*|superior|inferior|similar|suitab\w*|"
     r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
     r"yield|confirm\w*|appropriate|useful|sensitiv\w*|specific\w*|diagnos\w*)\b",
     re.IGNORECASE,
