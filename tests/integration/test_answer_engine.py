@@ -262,6 +262,26 @@ def test_a_question_about_one_treatment_is_answered_about_it(
     assert re.search(verdict, opener.text, re.I), opener.text
 
 
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # The initial treatment, not "For maintenance treatment of CIDP, ...".
+        ("How is CIDP treated?", r"initial treatment"),
+        # A cause named, not "the cause ... may not be immediately obvious".
+        ("What causes peroneal neuropathy at the fibular neck?", r"leg crossing"),
+        # X itself, not "NSVN with proximal involvement is sometimes called ...".
+        ("What is nonsystemic vasculitic neuropathy?", r"^Nonsystemic vasculitic neuropathy \("),
+    ],
+)
+def test_the_opening_line_is_the_kind_of_statement_asked_for(
+    engine: AnswerEngine, question: str, opening: str
+) -> None:
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    opener = next(s for s in answer.sentences if s.is_claim)
+    assert re.search(opening, opener.text), opener.text
+
+
 def test_further_points_stay_with_the_treatment_asked(engine: AnswerEngine) -> None:
     # Not what the guideline says of opioids or gabapentinoids for sciatica.
     answer = engine.ask("Are epidural steroid injections recommended for sciatica?")

@@ -13,8 +13,11 @@ from curbside.rag.drafting.extractive import (
 from curbside.rag.drafting.layout import lead_with_first_point
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
+    CAUSE_UNCLEAR,
     HEDGE,
+    LATER_LINE,
     LEANS_ON_CONTEXT,
+    NAMES_A_CAUSE,
     answers_the_type,
     defines,
     names_as_subject,
@@ -167,6 +170,8 @@ def test_statements_about_the_evidence_are_told_from_findings(sentence: str, hed
         ("The cause of mixed connective tissue disease (MCTD) is largely unknown.", False),
         ("In 1972, mixed connective tissue disease was thought to respond to steroids.", False),
         ("Trigeminal neuropathy is characteristic of mixed connective tissue disease.", False),
+        # A subtype is not the thing itself.
+        ("Mixed connective tissue disease with myositis is sometimes called overlap.", False),
     ],
 )
 def test_what_is_x_is_answered_by_a_sentence_with_x_as_its_subject(
@@ -311,3 +316,31 @@ def test_a_question_about_one_phase_of_treatment_is_not_answered_with_the_other(
     assert not names_the_other_phase("Rituximab is recommended for remission induction.", induction)
     # A question about both phases, or neither, prefers none.
     assert not names_the_other_phase(maintenance_rule, "Is rituximab used in GPA?")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "later"),
+    [
+        ("For maintenance treatment of CIDP, IVIg or corticosteroids are recommended.", True),
+        ("Plasma exchange is recommended for CIDP when IVIg and steroids are ineffective.", True),
+        ("In refractory vasculitic Sjogren's neuropathy, cyclophosphamide is the rescue.", True),
+        ("IVIg or corticosteroids are recommended as initial treatment for typical CIDP.", False),
+        ("For new-onset or relapsing, organ-threatening GPA, rituximab is recommended.", False),
+    ],
+)
+def test_later_lines_of_treatment_are_told_from_the_first(sentence: str, later: bool) -> None:
+    assert bool(LATER_LINE.search(sentence)) is later
+
+
+@pytest.mark.parametrize(
+    ("sentence", "names_a_cause"),
+    [
+        ("Habitual leg crossing may be the most frequent cause of peroneal neuropathy.", True),
+        ("The most common causes of foot drop are L5 radiculopathy and peroneal injury.", True),
+        ("Even at the fibular neck, the cause may not be immediately obvious.", False),
+    ],
+)
+def test_a_cause_named_is_told_from_a_cause_unclear(sentence: str, names_a_cause: bool) -> None:
+    assert (bool(NAMES_A_CAUSE.search(sentence)) and not CAUSE_UNCLEAR.search(sentence)) is (
+        names_a_cause
+    )

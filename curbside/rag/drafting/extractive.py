@@ -44,12 +44,16 @@ from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE_SECTION,
     AFTER_FAILURE,
     AMOUNT,
+    ASKS_ABOUT_A_LATER_LINE,
     ASKS_ABOUT_EVIDENCE,
     ASKS_FOR_GUIDELINES,
+    CAUSE_UNCLEAR,
     DEFINITIONAL,
     FARES,
     HEDGE,
+    LATER_LINE,
     LEANS_ON_CONTEXT,
+    NAMES_A_CAUSE,
     RECOMMENDS,
     TREATMENT_WORDS,
     answers_the_type,
@@ -561,8 +565,18 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if AFTER_FAILURE.search(c.text)] or usable
         if ASKS_FOR_CAUSES.search(analysis.question):
             # "What causes foot drop?" opens with causes named ("L5 radiculopathy and injury of
-            # the peroneal nerve"), not "Foot drop has many causes".
-            usable = [c for c in usable if names_something_else(c.text, analysis)] or usable
+            # the peroneal nerve"; "Habitual leg crossing may be the most frequent cause"), not
+            # "Foot drop has many causes" or "the cause may not be immediately obvious".
+            usable = [c for c in usable if not CAUSE_UNCLEAR.search(c.text)] or usable
+            usable = [
+                c
+                for c in usable
+                if names_something_else(c.text, analysis) or NAMES_A_CAUSE.search(c.text)
+            ] or usable
+        if analysis.type == "management" and not ASKS_ABOUT_A_LATER_LINE.search(analysis.question):
+            # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
+            # second-line or rescue treatment.
+            usable = [c for c in usable if not LATER_LINE.search(c.text)] or usable
         if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
         # Research questions, whose words the lexicon mostly does not know, are left to the

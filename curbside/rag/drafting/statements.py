@@ -211,6 +211,10 @@ _DEFINING_VERB = re.compile(
 )
 
 
+# "NSVN with proximal involvement is ..." defines a subtype, "X and Y are ..." a pair.
+_NARROWED_SUBJECT = re.compile(r"^\s+(with|without|in|of|and|or|after|among|from)\b", re.I)
+
+
 def defines(text: str, concepts: list[Concept]) -> bool:
     """Is the sentence a statement of what one of the concepts is (it is the subject)?"""
     folded = normalize(text)
@@ -221,9 +225,32 @@ def defines(text: str, concepts: list[Concept]) -> bool:
                 found
                 and _LEADING_ADVERB.match(folded[: found.start()])
                 and _DEFINING_VERB.match(folded[found.end() :])
+                and not _NARROWED_SUBJECT.match(folded[found.end() :])
             ):
                 return True
     return False
+
+
+# A later line of treatment: what to do after the first fails, or to keep a remission.
+LATER_LINE = re.compile(
+    r"\b(maintenance|maintain\w*|second[- ]line|third[- ]line|refractory|rescue|relapse|"
+    r"not (sufficiently |fully )?effective|ineffective|fail\w*)\b",
+    re.IGNORECASE,
+)
+ASKS_ABOUT_A_LATER_LINE = re.compile(
+    r"\b(maintenance|maintain\w*|second[- ]line|third[- ]line|refractory|rescue|relaps\w*|"
+    r"remission|long[- ]term|taper\w*|stop\w*|withdraw\w*|duration|how long)\b",
+    re.IGNORECASE,
+)
+# Naming a cause, not saying it is unclear ("the cause ... may not be immediately obvious").
+NAMES_A_CAUSE = re.compile(
+    r"\b(most (common|frequent) causes?|(common|frequent|usual) causes?|causes? (include|are|is)|"
+    r"caused by|due to|results? from|attributable to)\b",
+    re.IGNORECASE,
+)
+CAUSE_UNCLEAR = re.compile(
+    r"\b(not (be )?(immediately )?(obvious|clear|known|apparent)|unknown|unclear)\b", re.I
+)
 
 
 # Treatment in general words ("were treated with a range of immunosuppressants"): for "How
