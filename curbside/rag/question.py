@@ -461,10 +461,11 @@ def _plain_topic(question: str) -> str:
 # "What causes foot drop?", "What are the common causes of ...?"; not "... caused by ...".
 ASKS_FOR_CAUSES = re.compile(
     r"^\s*(what|which)\b[^?]*\bcauses?\b|\bcauses of\b|\ba?etiolog\w*|^\s*why\b|"
-    r"\bwhat leads to\b",
+    # A differential diagnosis lists what else, or what, causes the finding.
+    r"\bwhat leads to\b|\bdifferential( diagnos[ie]s)?\b",
     re.IGNORECASE,
 )
-_ASKS_TO_PREVENT = re.compile(r"\bprevent(ed|ion|ing|s)?\b", re.IGNORECASE)
+ASKS_TO_PREVENT = re.compile(r"\bprevent(ed|ion|ing|s)?\b", re.IGNORECASE)
 _WHEN_IT_FAILS = re.compile(
     r"\bif (?P<what>[\w' -]{3,40}?) (((does|do|is|are) ?n[o']t|has not|have not) "
     r"(help|work|respond|been effective|effective)\w*|fail(s|ed)?)\b",
@@ -543,7 +544,9 @@ def make_title(analysis: QuestionAnalysis) -> str:
         aspect = _TITLE_ASPECT.get(analysis.type, "{}")
         if analysis.type in ("definition", "other") and ASKS_FOR_CAUSES.search(analysis.question):
             aspect = "Causes of {}"
-        if analysis.type == "management" and _ASKS_TO_PREVENT.search(analysis.question):
+        if re.search(r"\bdifferential\b", analysis.question, re.IGNORECASE):
+            aspect = "Differential diagnosis of {}"
+        if analysis.type == "management" and ASKS_TO_PREVENT.search(analysis.question):
             aspect = "Prevention of {}"
         if any(c.kind in ("treatment", "test") for c in analysis.focus) and analysis.type in (
             "management",

@@ -271,6 +271,10 @@ def test_a_question_about_one_treatment_is_answered_about_it(
         ("What causes peroneal neuropathy at the fibular neck?", r"leg crossing"),
         # X itself, not "NSVN with proximal involvement is sometimes called ...".
         ("What is nonsystemic vasculitic neuropathy?", r"^Nonsystemic vasculitic neuropathy \("),
+        # Prevention, not how the pain of diabetic neuropathy is treated.
+        ("How should diabetic foot ulcers be prevented?", r"prevention"),
+        # The recommendation, before the guideline's conclusion about its evidence.
+        ("Which laboratory tests should be done in distal symmetric polyneuropathy?", r"Level"),
     ],
 )
 def test_the_opening_line_is_the_kind_of_statement_asked_for(
@@ -444,6 +448,8 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         # second line in Sjogren's vasculitic neuropathy; nothing on vasculitic neuropathy as
         # such.
         "Is rituximab effective for vasculitic neuropathy?",
+        # Foot drop after stroke is treated (AFO, FES) but nothing says how to prevent it.
+        "How can foot drop be prevented after stroke?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

@@ -49,11 +49,13 @@ from curbside.rag.drafting.statements import (
     ASKS_FOR_GUIDELINES,
     CAUSE_UNCLEAR,
     DEFINITIONAL,
+    EVIDENCE_CLASS,
     FARES,
     HEDGE,
     LATER_LINE,
     LEANS_ON_CONTEXT,
     NAMES_A_CAUSE,
+    PREVENTS,
     RECOMMENDS,
     TREATMENT_WORDS,
     answers_the_type,
@@ -67,6 +69,7 @@ from curbside.rag.models import Evidence
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
     ASKS_FOR_CAUSES,
+    ASKS_TO_PREVENT,
     Concept,
     QuestionAnalysis,
     analyze_question,
@@ -323,6 +326,15 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
         )
     ):
         return False
+    # "How should X be prevented?" needs a sentence about preventing X, not treating it.
+    if (
+        ASKS_TO_PREVENT.search(analysis.question)
+        and known_share(analysis) >= 0.5
+        and not any(
+            PREVENTS.search(c.text) and (c.names_focus or c.names_population) for c in gated
+        )
+    ):
+        return False
     # "What is the prognosis of CIDP?" needs a sentence about how CIDP turns out, not its
     # criteria or its treatment.
     if (
@@ -573,6 +585,12 @@ class ExtractiveDrafter(Drafter):
                 for c in usable
                 if names_something_else(c.text, analysis) or NAMES_A_CAUSE.search(c.text)
             ] or usable
+        # A recommendation opens before a conclusion about the evidence for it.
+        usable = [c for c in usable if not EVIDENCE_CLASS.search(c.text)] or usable
+        if ASKS_TO_PREVENT.search(analysis.question) and known_share(analysis) >= 0.5:
+            # "How should diabetic foot ulcers be prevented?" is not answered by how the pain
+            # of diabetic neuropathy is treated. (A research question words its own aims.)
+            usable = [c for c in usable if PREVENTS.search(c.text)] or usable
         if analysis.type == "management" and not ASKS_ABOUT_A_LATER_LINE.search(analysis.question):
             # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
             # second-line or rescue treatment.

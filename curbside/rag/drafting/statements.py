@@ -51,7 +51,8 @@ ABOUT_THE_SOURCE = re.compile(
     r"were (all )?cross-?over (trials|studies)|"
     # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
     # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
-    r"recommendations (cover|update)|guidelines? (covers?|updates?)|first issued|"
+    r"recommendations (cover|update)|\bupdate the \d{4}\b|guidelines? (covers?|updates?)|"
+    r"first issued|"
     r"trials prompting|update concerned|"
     r"in light of new evidence)\b",
     re.IGNORECASE,
@@ -113,6 +114,7 @@ _ADVISES = re.compile(
     r"\b(recommend\w*|should|may be (considered|offered|tried)|consider\w*|first[- ]line|"
     r"second[- ]line|initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|"
     r"reduc\w*|better|faster|relie\w*|superior|inferior|similar|suitab\w*|"
+    r"(most )?abnormal results|highest yield|"
     r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
     r"yield|confirm\w*|appropriate|useful|sensitiv\w*|specific\w*|diagnos\w*)\b",
     re.IGNORECASE,
@@ -301,3 +303,11 @@ def names_the_other_phase(text: str, question: str) -> bool:
     if len(asked) != 1:
         return False
     return bool(re.search(rf"\b{PHASES[asked[0]]}\b", text, re.IGNORECASE))
+
+
+# Prevention said in so many words ("... principles of prevention ...", "to prevent CIPN").
+PREVENTS = re.compile(r"\bprevent\w*\b", re.IGNORECASE)
+
+# A guideline's conclusion about its evidence ("... possibly useful (Class III evidence)"),
+# not its recommendation ("... should be considered (Level B)").
+EVIDENCE_CLASS = re.compile(r"\bClass (I{1,3}|IV|[1-4])\b[^)]*\bevidence\b", re.IGNORECASE)
