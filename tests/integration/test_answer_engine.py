@@ -271,6 +271,11 @@ def test_a_question_about_one_treatment_is_answered_about_it(
         ("What causes peroneal neuropathy at the fibular neck?", r"leg crossing"),
         # X itself, not "NSVN with proximal involvement is sometimes called ...".
         ("What is nonsystemic vasculitic neuropathy?", r"^Nonsystemic vasculitic neuropathy \("),
+        # That it occurs, not advice on imaging in PAN that presents with it.
+        (
+            "Does mononeuritis multiplex occur in polyarteritis nodosa?",
+            r"^(?!.*imaging).*(neuropath|mononeur)",
+        ),
         # Prevention, not how the pain of diabetic neuropathy is treated.
         ("How should diabetic foot ulcers be prevented?", r"prevention"),
         # The recommendation, before the guideline's conclusion about its evidence.

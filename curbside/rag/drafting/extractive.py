@@ -47,6 +47,7 @@ from curbside.rag.drafting.statements import (
     ASKS_ABOUT_A_LATER_LINE,
     ASKS_ABOUT_EVIDENCE,
     ASKS_FOR_GUIDELINES,
+    ASKS_IF_IT_OCCURS,
     CAUSE_UNCLEAR,
     DEFINITIONAL,
     EVIDENCE_CLASS,
@@ -585,6 +586,10 @@ class ExtractiveDrafter(Drafter):
                 for c in usable
                 if names_something_else(c.text, analysis) or NAMES_A_CAUSE.search(c.text)
             ] or usable
+        if ASKS_IF_IT_OCCURS.search(analysis.question) and analysis.type == "yes_no":
+            # "Does mononeuritis multiplex occur in PAN?" opens with it occurring, not with
+            # "Abdominal imaging may be unnecessary in PAN presenting with mononeuritis".
+            usable = [c for c in usable if not RECOMMENDS.search(c.text)] or usable
         # A recommendation opens before a conclusion about the evidence for it.
         usable = [c for c in usable if not EVIDENCE_CLASS.search(c.text)] or usable
         if ASKS_TO_PREVENT.search(analysis.question) and known_share(analysis) >= 0.5:

@@ -122,7 +122,14 @@ _ADVISES = re.compile(
 # Advice in so many words: what a guideline or the authors say to do, not a result.
 RECOMMENDS = re.compile(
     r"\b(recommend\w*|should|may be (considered|offered|tried)|consider\w*|offer\w*|"
-    r"first[- ]line|second[- ]line|indicated|preferred|rescue)\b",
+    r"first[- ]line|second[- ]line|indicated|preferred|rescue|(un)?necessary)\b",
+    re.IGNORECASE,
+)
+# "Can foot drop occur in SLE?", "Does mononeuritis multiplex occur in PAN?": whether and how
+# often something happens, answered by a finding, not by advice on work-up or treatment.
+ASKS_IF_IT_OCCURS = re.compile(
+    r"^\s*(can|could|does|do|is|are)\b[^?]*\b(occur\w*|happen\w*|develop\w*|seen|common|"
+    r"frequent|present)\b",
     re.IGNORECASE,
 )
 AMOUNT = re.compile(
