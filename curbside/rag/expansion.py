@@ -79,13 +79,29 @@ _PATTERNS = [
 
 
 def expansion_terms(question: str) -> list[str]:
-    """Terms the thesaurus adds for the concepts the question names (not already in it)."""
+    """Terms the thesaurus adds for the concepts the question names (not already in it), and
+    the full name of a concept the question names by an abbreviation or another term ("GPA"
+    is written out as granulomatosis with polyangiitis: the embedding model does not know the
+    abbreviation, and "How is GPA treated?" was once taken for a question the sources do not
+    cover)."""
+    from curbside.rag.lexicon import entities_in
+
     lowered = question.lower()
     found: list[str] = []
     for pattern, terms in _PATTERNS:
         if pattern.search(question):
             found.extend(t for t in terms if t.lower() not in lowered)
+    abbreviations = {m.group(0).lower() for m in _ABBREVIATION.finditer(question)}
+    found.extend(
+        e.name
+        for e in entities_in(question)
+        if e.name.lower() not in lowered and abbreviations & {t.lower() for t in e.terms}
+    )
     return list(dict.fromkeys(found))
+
+
+# "GPA", "CIDP", "IVIg": two or more capitals in a short word.
+_ABBREVIATION = re.compile(r"\b(?=\w*[A-Z]\w*[A-Z])[A-Za-z]{2,6}\b")
 
 
 def expand_query(question: str) -> str:

@@ -192,6 +192,12 @@ class HybridRetriever:
                 expanded_hits = self.dense(expanded, n, filters)
                 for passage, meta in expanded_hits:
                     found.setdefault(passage.chunk_id, (passage, meta))
+                # The question written out ("GPA" as granulomatosis with polyangiitis) is
+                # as close to the sources as the question itself.
+                best_similarity = max(
+                    best_similarity,
+                    max((p.dense_score or 0.0 for p, _ in expanded_hits), default=0.0),
+                )
                 rankings.append(
                     ([p.chunk_id for p, _ in expanded_hits], self.settings.expansion_weight)
                 )

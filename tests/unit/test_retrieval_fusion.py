@@ -130,3 +130,24 @@ def test_lexical_scores_of_scores_only_the_chunks_asked_for() -> None:
     assert set(scores) == {"nsvn::0", "nsvn::1"}  # not other sources, not unknown ids
     assert scores["nsvn::1"] > scores["nsvn::0"] > 0
     assert index.scores_of("unrelated words entirely", ["nsvn::0"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("question", "written_out"),
+    [
+        ("How is GPA treated?", "granulomatosis with polyangiitis"),
+        ("Is IVIg effective in NSVN?", "intravenous immunoglobulin"),
+        ("How is CIDP treated?", "chronic inflammatory demyelinating polyneuropathy"),
+    ],
+)
+def test_an_abbreviation_is_searched_for_written_out_too(question: str, written_out: str) -> None:
+    from curbside.rag.expansion import expand_query
+
+    assert written_out in expand_query(question)
+
+
+def test_only_short_words_with_two_capitals_count_as_abbreviations() -> None:
+    from curbside.rag.expansion import _ABBREVIATION
+
+    found = [m.group(0) for m in _ABBREVIATION.finditer("Is IVIg or Lupus better in GPA and SSc?")]
+    assert found == ["IVIg", "GPA", "SSc"]

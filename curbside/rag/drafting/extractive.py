@@ -47,6 +47,7 @@ from curbside.rag.drafting.statements import (
     ASKS_ABOUT_A_LATER_LINE,
     ASKS_ABOUT_EVIDENCE,
     ASKS_FOR_GUIDELINES,
+    ASKS_FOR_THE_FIRST_LINE,
     ASKS_IF_IT_OCCURS,
     CAUSE_UNCLEAR,
     DEFINITIONAL,
@@ -319,7 +320,11 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
         (analysis.populations or conditions)
         and treatments
         and not any(
-            (c.names_population or any(mentions(c.text, x) for x in conditions))
+            (
+                c.names_population
+                if analysis.populations
+                else any(mentions(c.text, x) for x in conditions)
+            )
             and (c.names_focus or treatments & set(c.facets))
             # "... for patients with EGPA receiving rituximab" does not say rituximab works
             and any(names_as_subject(c.text, t) for t in asked)
@@ -374,6 +379,8 @@ class _Asked:
     specific_focus: list[Concept]  # ...and related terms, without nerve damage anywhere
     terms: frozenset[str]
     families: set[str]
+    # Keys of the question's own words: "painful diabetic neuropathy" asks about diabetes.
+    word_keys: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, analysis: QuestionAnalysis) -> _Asked:
@@ -389,12 +396,16 @@ class _Asked:
             ],
             terms=frozenset(t.lower() for c in parts for t in [c.name, *c.terms]),
             families=_families(analysis),
+            word_keys=frozenset(_word_key(w) for w in content_words(analysis.question)),
         )
 
     def names(self, terms: tuple[str, ...] | list[str]) -> bool:
         """Is a condition with these terms asked about? A subtype counts ("nonsystemic
-        vasculitic neuropathy" for "vasculitic neuropathy")."""
-        return any(a in t.lower() for a in self.terms for t in terms)
+        vasculitic neuropathy" for "vasculitic neuropathy"), and so does one the question
+        names in another form ("diabetes" in "painful diabetic neuropathy")."""
+        if any(a in t.lower() for a in self.terms for t in terms):
+            return True
+        return any(" " not in t and _word_key(t.lower()) in self.word_keys for t in terms)
 
     def share_named(self, title: str) -> float:
         """Share of the question's parts a source title names."""
@@ -690,6 +701,9 @@ class ExtractiveDrafter(Drafter):
         # good points reads better than a long one that drifts.
         floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
         further = about_the_treatment_asked(in_setting(gated, analysis), analysis)
+        if ASKS_FOR_THE_FIRST_LINE.search(analysis.question):
+            # "What are the first-line drugs?" is not answered by what to do when they fail.
+            further = [c for c in further if not LATER_LINE.search(c.text)]
         further = about_the_treatment_asked(further, analysis)
         if ASKS_AFTER_FAILURE.search(analysis.question):
             # "What if gabapentin does not help?" is answered by what to do next (switch, add,

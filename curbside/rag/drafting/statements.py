@@ -240,16 +240,13 @@ def defines(text: str, concepts: list[Concept]) -> bool:
     return False
 
 
-# A later line of treatment: what to do after the first fails, or to keep a remission.
-LATER_LINE = re.compile(
-    r"\b(maintenance|maintain\w*|second[- ]line|third[- ]line|refractory|rescue|relapse|"
-    r"not (sufficiently |fully )?effective|ineffective|fail\w*)\b",
-    re.IGNORECASE,
-)
 ASKS_ABOUT_A_LATER_LINE = re.compile(
     r"\b(maintenance|maintain\w*|second[- ]line|third[- ]line|refractory|rescue|relaps\w*|"
     r"remission|long[- ]term|taper\w*|stop\w*|withdraw\w*|duration|how long)\b",
     re.IGNORECASE,
+)
+ASKS_FOR_THE_FIRST_LINE = re.compile(
+    r"\b(first[- ]line|initial|first choice|start with|begin with)\b", re.IGNORECASE
 )
 # Naming a cause, not saying it is unclear ("the cause ... may not be immediately obvious").
 NAMES_A_CAUSE = re.compile(
@@ -279,6 +276,12 @@ AFTER_FAILURE = re.compile(
     r"not tolerated|failure|fails?|failed|refractory|switch\w*|adding|add-on|"
     r"partial (improvement|response)|remaining|"
     r"second[- ]line|another (drug|class)|different (effective )?class|combination)\b",
+    re.IGNORECASE,
+)
+
+# A later line of treatment: what to do after the first fails, or to keep a remission.
+LATER_LINE = re.compile(
+    r"\b(maintenance|maintain\w*|third[- ]line|rescue|relapse)\b|" + AFTER_FAILURE.pattern,
     re.IGNORECASE,
 )
 
