@@ -70,9 +70,14 @@ def needs_context(question: str) -> bool:
     names = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", question.strip())
     analysis = analyze_question(question)
     named = analysis.focus + analysis.populations + analysis.facets
-    if named and all(c.kind in ("treatment", "test") for c in named) and len(words) <= 6:
-        # "When is surgery better than conservative care?" in a talk about disc herniation:
-        # a treatment without its condition is asked about the condition talked about.
+    kinds = {c.kind for c in named}
+    if named and (
+        (kinds <= {"treatment", "test"} and len(words) <= 6)
+        or (kinds <= {"treatment", "test", "finding"} and len(words) <= 3)
+    ):
+        # "When is surgery better than conservative care?" in a talk about disc herniation,
+        # "Does mononeuritis multiplex count?" in a talk about EGPA criteria: without a
+        # condition of its own, a short question is asked about the condition talked about.
         return True
     return len(words) <= 5 and not names and all(c.kind == "phrase" for c in named)
 
@@ -164,6 +169,8 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         # severe GPA)".
         topic = f"{topic} in {carried}" if topic else carried
         previous = f"{previous.rstrip('?. ')} in {carried}?"
+    if carried:
+        analysis = analyze_question(previous)  # now with the setting it was asked in
     failed = _when_treatment_fails(question, f"{previous} {carried}" if carried else previous)
     if failed:
         return failed
@@ -214,6 +221,13 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         # A function, not a template: a topic holding "\\L" or "\\g<0>" is text, not syntax.
         rewritten = _PRONOUN.sub(lambda _: topic, question, count=1)
         return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
+    asked = analyze_question(question)
+    if not (asked.focus or asked.populations or asked.facets):
+        # "How often?" after "Can foot drop occur in lupus?" -> "How often does foot drop
+        # occur in lupus?", a question that reads as asked.
+        spelled = _spelled_out(topic, asked.type)
+        if spelled:
+            return spelled
     return f"{new_part or question.rstrip('?')} (regarding {topic})?"
 
 
@@ -339,6 +353,17 @@ _SETTING_TEMPLATES = {
     "dose": "What is the dose of {focus} in {setting}?",
     "prognosis": "What is the prognosis of {focus} in {setting}?",
 }
+
+
+def _spelled_out(topic: str, question_type: str) -> str | None:
+    """A bare follow-up ("How often?") asked of a topic that names a finding in a setting
+    ("foot drop in lupus"), written as a whole question."""
+    about = analyze_question(topic)
+    findings = [c.name for c in about.focus if c.kind not in ("treatment", "test")]
+    template = _SETTING_TEMPLATES.get(question_type)
+    if not (findings and about.populations and template) or about.facets:
+        return None
+    return template.format(focus=" and ".join(findings[:2]), setting=about.populations[0].name)
 
 
 def _with_setting(analysis: QuestionAnalysis, setting: str) -> str | None:

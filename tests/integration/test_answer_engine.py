@@ -279,6 +279,11 @@ def test_a_question_about_one_treatment_is_answered_about_it(
             "Does mononeuritis multiplex occur in polyarteritis nodosa?",
             r"^(?!.*imaging).*(neuropath|mononeur)",
         ),
+        # A treatment in the condition asked about, not first-line treatment in Sjogren's.
+        (
+            "How is peripheral neuropathy in systemic sclerosis treated?",
+            r"systemic sclerosis|SSc",
+        ),
         # Prevention, not how the pain of diabetic neuropathy is treated.
         ("How should diabetic foot ulcers be prevented?", r"prevention"),
         # The recommendation, before the guideline's conclusion about its evidence.

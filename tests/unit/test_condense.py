@@ -329,3 +329,32 @@ def test_a_treatment_without_its_condition_is_asked_about_the_condition_talked_a
     assert rule_based_standalone("Is hydroxychloroquine recommended?", []) == (
         "Is hydroxychloroquine recommended?"
     )
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "standalone"),
+    [
+        # A drug swapped in a question that was itself a follow-up keeps its setting.
+        (
+            "Are opioids recommended (regarding sciatica)?",
+            "What about epidural injections?",
+            "Are epidural injections recommended in sciatica?",
+        ),
+        # A bare follow-up is written as a whole question...
+        ("Can foot drop occur in lupus?", "How often?", "How often does foot drop occur in lupus?"),
+        # ...which the next one can change the setting of.
+        (
+            "How often does foot drop occur in lupus?",
+            "What about in Sjogren's syndrome?",
+            "How often does foot drop occur in Sjogren's syndrome?",
+        ),
+    ],
+)
+def test_chains_read_as_whole_questions(earlier: str, follow_up: str, standalone: str) -> None:
+    assert rule_based_standalone(follow_up, [Turn(question=earlier, answer="...")]) == standalone
+
+
+def test_a_short_question_naming_only_a_finding_keeps_the_condition_talked_about() -> None:
+    history = [Turn(question="What are the EGPA classification criteria?", answer="...")]
+    rewritten = rule_based_standalone("Does mononeuritis multiplex count?", history)
+    assert "EGPA" in rewritten, rewritten

@@ -632,12 +632,21 @@ class ExtractiveDrafter(Drafter):
             usable = verdicts or usable
         # "How is X treated?" opens with a treatment said as advice or a result, "What tests
         # ...?" with a test, "What dose ...?" with a dose, when any sentence gives one.
-        for level in (2, 1) if known else ():
-            answering = [
-                c
-                for c in usable
-                if answers_the_type(c.text, analysis.type, analysis.question) >= level
-            ]
+        # In the setting asked about first: a treatment of peripheral neuropathy in systemic
+        # sclerosis named plainly beats a first-line treatment in Sjogren's said as advice.
+        # (Named plainly and in the setting; a mere mention of surgery as a marker of severe
+        # RA is not a treatment of foot drop in RA.)
+        pools = [[c for c in usable if c.names_setting], usable] if has_setting else [usable]
+        answering: list[Candidate] = []
+        for pool in pools if known else ():
+            for level in (2,) if pool is not usable else (2, 1):
+                answering = [
+                    c
+                    for c in pool
+                    if answers_the_type(c.text, analysis.type, analysis.question) >= level
+                ]
+                if answering:
+                    break
             if answering:
                 usable = answering
                 break

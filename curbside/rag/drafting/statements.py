@@ -114,7 +114,7 @@ _ADVISES = re.compile(
     r"\b(recommend\w*|should|may be (considered|offered|tried)|consider\w*|first[- ]line|"
     r"second[- ]line|initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|"
     r"reduc\w*|better|faster|relie\w*|superior|inferior|similar|suitab\w*|"
-    r"(most )?abnormal results|highest yield|"
+    r"(most )?abnormal results|highest yield|can be (treated|managed)|successful|"
     r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
     r"yield|confirm\w*|appropriate|useful|sensitiv\w*|specific\w*|diagnos\w*)\b",
     re.IGNORECASE,
