@@ -214,10 +214,17 @@ def test_a_dose_question_is_answered_about_the_drug_asked(engine: AnswerEngine) 
     answer = engine.ask("What dose of pregabalin is used for painful diabetic neuropathy?")
     assert_well_cited(answer)
     body = [line for line in answer.text.split("\n")[1:] if line.strip()]
-    assert body[0] == "The indexed sources do not address the dose of pregabalin.", body[0]
+    assert body[0] == (
+        "The indexed sources do not address the dose of pregabalin in painful diabetic neuropathy."
+    ), body[0]
     claims = [s.text for s in answer.sentences if s.is_claim]
     assert claims and all("pregabalin" in c.lower() for c in claims), claims
     assert "gabapentin " not in answer.text.lower()
+    # A dose given for another condition is not the answer: the IVIg dose for MMN is not
+    # offered for CIDP.
+    cidp = engine.ask("What dose of IVIg is used in CIDP?")
+    assert "The indexed sources do not address the dose of IVIg in CIDP." in cidp.text
+    assert "2 g/kg" not in cidp.text, cidp.text
     # A drug whose dose is indexed is answered with it.
     dosed = engine.ask("What dose of rituximab is used in ANCA-associated vasculitis?")
     opener = next(s for s in dosed.sentences if s.is_claim)

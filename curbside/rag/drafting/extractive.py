@@ -739,10 +739,24 @@ class ExtractiveDrafter(Drafter):
         if not drugs:
             return gated, ""
         about = [c for c in gated if any(mentions(c.text, d) for d in drugs)]
+        # A dose given for another condition is not the answer either: the IVIg dose for
+        # MMN in reply to "What dose of IVIg in CIDP?".
+        conditions = [
+            *analysis.populations,
+            *(c for c in analysis.focus if c.kind not in ("treatment", "test")),
+        ]
+        if conditions:
+            about = [
+                c
+                for c in about
+                if not (c.names_other_condition or names_something_else(c.text, analysis))
+                or any(mentions(c.text, x) for x in conditions)
+            ]
         if any(AMOUNT.search(c.text) for c in about):
             return about, ""
         names = " and ".join(d.name for d in drugs)
-        return about, NOT_ADDRESSED.format(what=f"the dose of {names}") if about else ""
+        where = f" in {conditions[0].name}" if conditions else ""
+        return about, NOT_ADDRESSED.format(what=f"the dose of {names}{where}") if about else ""
 
     def _facet_points(
         self, gated: list[Candidate], analysis: QuestionAnalysis, chosen: list[Candidate]
