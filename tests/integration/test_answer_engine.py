@@ -388,6 +388,11 @@ def test_design_page_question_answers_by_condition(engine: AnswerEngine) -> None
         if facets_named(s.text, question)
     ]
     assert first_listed == sorted(first_listed), [s.text for s in by_condition]
+    # A sentence that names two listed conditions speaks for both: the DM/PM cohort's
+    # mononeuritis finding is not stated a second time for the second of them.
+    once = [s.text for s in by_condition if re.search(r"mononeuritis multiplex", s.text, re.I)]
+    dm_pm = [t for t in once if re.search(r"\bDM\b|dermatomyositis", t)]
+    assert len(dm_pm) <= 1, dm_pm
 
 
 def test_injected_instructions_are_retrieved_but_never_delivered(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -227,6 +228,23 @@ def in_setting(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candi
         return about_the_condition(gated, analysis)
     named = [c for c in gated if c.names_setting and speaks_to_focus(c, analysis)]
     return named if len(named) >= MIN_POINTS else gated
+
+
+def same_finding_again(candidate: Candidate, other: Candidate) -> bool:
+    """One source saying the same thing of the same listed entities twice ("mononeuritis
+    multiplex was found in only 1 of 186 patients with DM or PM" and "... in only 1 patient
+    with DM or PM (0.5%)"): same source, same listed entities, the same lexicon entities
+    named, and a number in common. The second adds nothing."""
+    if candidate.number != other.number or not candidate.facets:
+        return False
+    if set(candidate.facets) != set(other.facets):
+        return False
+    if {e.name for e in entities_in(candidate.text)} != {e.name for e in entities_in(other.text)}:
+        return False
+    return bool(set(_NUMBER.findall(candidate.text)) & set(_NUMBER.findall(other.text)))
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def about_the_treatment_asked(
@@ -773,7 +791,9 @@ class ExtractiveDrafter(Drafter):
                 and speaks_to_focus(c, analysis)
                 and c not in points
             ]
-            already = [c for c in chosen if facet.name in c.facets]
+            # A sentence already chosen for another listed entity may speak for this one too
+            # ("... 1 of 186 patients with dermatomyositis or polymyositis").
+            already = [c for c in [*chosen, *points] if facet.name in c.facets]
             if already:
                 continue
             if options:
@@ -819,6 +839,8 @@ class ExtractiveDrafter(Drafter):
                 continue
             words = set(content_words(candidate.text))
             if any(len(words & s) / max(1, len(words | s)) > 0.6 for s in seen_words):
+                continue
+            if any(same_finding_again(candidate, c) for c in [*chosen, *picked]):
                 continue
             # ...but "the evidence is insufficient to recommend routine nerve biopsy" answers
             # a question that lists nerve biopsy.
