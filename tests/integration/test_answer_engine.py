@@ -250,31 +250,17 @@ def test_when_a_drug_fails_the_answer_says_what_to_do_next(engine: AnswerEngine)
 
 
 @pytest.mark.parametrize(
-    ("question", "verdict"),
+    ("question", "opening"),
     [
         # A question about one treatment opens with what that treatment does, said as advice
         # or a result (not "Only 59% of patients taking duloxetine reported any decrease").
         (
             "Does duloxetine help chemotherapy-induced neuropathic pain?",
-            r"duloxetine (has adequate|may be offered|reduced)",
+            r"(?i)duloxetine (has adequate|may be offered|reduced)",
         ),
         # Avacopan is named only for GPA and MPA, the ANCA-associated vasculitides.
-        ("What is the role of avacopan in ANCA-associated vasculitis?", r"avacopan may be"),
-        ("Should people with sciatica have surgery early?", r"early surgery"),
-    ],
-)
-def test_a_question_about_one_treatment_is_answered_about_it(
-    engine: AnswerEngine, question: str, verdict: str
-) -> None:
-    answer = engine.ask(question)
-    assert_well_cited(answer)
-    opener = next(s for s in answer.sentences if s.is_claim)
-    assert re.search(verdict, opener.text, re.I), opener.text
-
-
-@pytest.mark.parametrize(
-    ("question", "opening"),
-    [
+        ("What is the role of avacopan in ANCA-associated vasculitis?", r"(?i)avacopan may be"),
+        ("Should people with sciatica have surgery early?", r"(?i)early surgery"),
         # The initial treatment, not "For maintenance treatment of CIDP, ...".
         ("How is CIDP treated?", r"initial treatment"),
         # A cause named, not "the cause ... may not be immediately obvious".
