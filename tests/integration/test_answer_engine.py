@@ -277,6 +277,12 @@ def test_when_a_drug_fails_the_answer_says_what_to_do_next(engine: AnswerEngine)
             "How is peripheral neuropathy in systemic sclerosis treated?",
             r"systemic sclerosis|SSc",
         ),
+        # Both conditions asked about (not compression neuropathies in SSc), and not advice
+        # resting on thin evidence (fluoxetine "based on one small study").
+        (
+            "What is the recommended treatment for Raynaud's phenomenon in systemic sclerosis?",
+            r"nifedipine",
+        ),
         # Prevention, not how the pain of diabetic neuropathy is treated.
         ("How should diabetic foot ulcers be prevented?", r"prevention"),
         # The recommendation, before the guideline's conclusion about its evidence.

@@ -46,6 +46,7 @@ from curbside.rag.text import content_words
         "guideline group in 2010.",
         "The treatment conclusions for NSVN are drawn from a narrative review of the available "
         "evidence and are stated tentatively.",
+        "The 2017 EULAR SSc recommendations address Raynaud's phenomenon and digital ulcers.",
     ],
 )
 def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:

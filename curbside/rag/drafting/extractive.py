@@ -227,6 +227,9 @@ def in_setting(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candi
     if not (analysis.populations or analysis.facets):
         return about_the_condition(gated, analysis)
     named = [c for c in gated if c.names_setting and speaks_to_focus(c, analysis)]
+    if len(analysis.populations) >= 2:
+        every = [c for c in named if names_all(c.text, analysis.populations)]
+        named = every if len(every) >= MIN_POINTS else named
     return named if len(named) >= MIN_POINTS else gated
 
 
@@ -262,6 +265,13 @@ def about_the_treatment_asked(
     ):
         return further
     return [c for c in further if mentions(c.text, treatments[0])]
+
+
+def names_all(text: str, concepts: list[Concept]) -> bool:
+    """Does the text name every one of these concepts ("SSc-related Raynaud's phenomenon"
+    names both systemic sclerosis and Raynaud's phenomenon)?"""
+    spaced = text.replace("-", " ")
+    return all(mentions(text, c) or mentions(spaced, c) for c in concepts)
 
 
 def about_the_condition(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
@@ -650,6 +660,10 @@ class ExtractiveDrafter(Drafter):
             usable = verdicts or usable
         # "How is X treated?" opens with a treatment said as advice or a result, "What tests
         # ...?" with a test, "What dose ...?" with a dose, when any sentence gives one.
+        if len(analysis.populations) >= 2:
+            # "Raynaud's phenomenon in systemic sclerosis" is answered by a sentence about
+            # both, not by compression neuropathies in SSc.
+            usable = [c for c in usable if names_all(c.text, analysis.populations)] or usable
         # In the setting asked about first: a treatment of peripheral neuropathy in systemic
         # sclerosis named plainly beats a first-line treatment in Sjogren's said as advice.
         # (Named plainly and in the setting; a mere mention of surgery as a marker of severe

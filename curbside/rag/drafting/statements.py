@@ -51,7 +51,7 @@ ABOUT_THE_SOURCE = re.compile(
     r"were (all )?cross-?over (trials|studies)|"
     # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
     # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
-    r"recommendations (cover|update)|\bupdate the \d{4}\b|guidelines? (covers?|updates?)|"
+    r"recommendations (cover|update|address)|\bupdate the \d{4}\b|guidelines? (covers?|updates?)|"
     r"first issued|"
     r"trials prompting|update concerned|"
     r"in light of new evidence)\b",
@@ -74,6 +74,9 @@ HEDGE = re.compile(
     # Whom the results apply to ("The results on timing of surgery apply to adults with ...").
     r"(results|findings|conclusions|recommendations)\b[^.]{0,60}\bapply\b|"
     r"(may be|was|were|is|are) confounded|drawn from a narrative review|"
+    # Advice resting on thin evidence ("fluoxetine might be considered, based on one small
+    # study") is a caveat, not an opening line.
+    r"based on (one|a single|a) small (study|trial)|"
     # What is not known yet ("... remains to be tested", "were not studied in any trial").
     r"inconclusive|remains? to be (tested|established|determined|shown|defined)|"
     r"(were|was|have|has) not (been )?studied|unknown whether|"
