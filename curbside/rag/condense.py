@@ -211,10 +211,10 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         and _adds_a_setting(question, new_part, analysis)
     ):
         # "How is vasculitic neuropathy treated?" + "and in rheumatoid arthritis?"
-        findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
-        template = _SETTING_TEMPLATES.get(analysis.type)
-        if findings and template:
-            return template.format(focus=" and ".join(findings[:2]), setting=new_part)
+        asked_again = _asked_in(analysis, new_part)
+        if asked_again:
+            return asked_again
+        findings = [c.name for c in analysis.findings]
         if findings and previous.rstrip("?. ").lower().endswith(findings[0].lower()):
             return f"{previous.rstrip('?. ')} in {new_part}?"  # "What causes foot drop in lupus?"
     if _PRONOUN.search(question):
@@ -288,7 +288,7 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
         if at < 0:
             return None
         return previous[:at] + new + previous[at + len(old.name) :]
-    treatments = [c for c in analysis.focus if c.kind == "treatment"]
+    treatments = analysis.treatments
     phase = PHASES.get(new_part.lower())
     if phase and re.search(rf"\b{phase}\b", previous, re.IGNORECASE):
         # "... for remission induction in GPA?" + "what about maintenance?" -> "... for
@@ -359,11 +359,9 @@ def _spelled_out(topic: str, question_type: str) -> str | None:
     """A bare follow-up ("How often?") asked of a topic that names a finding in a setting
     ("foot drop in lupus"), written as a whole question."""
     about = analyze_question(topic)
-    findings = [c.name for c in about.focus if c.kind not in ("treatment", "test")]
-    template = _SETTING_TEMPLATES.get(question_type)
-    if not (findings and about.populations and template) or about.facets:
+    if about.facets or not about.populations:
         return None
-    return template.format(focus=" and ".join(findings[:2]), setting=about.populations[0].name)
+    return _asked_in(about, about.populations[0].name, question_type)
 
 
 def _with_setting(analysis: QuestionAnalysis, setting: str) -> str | None:
@@ -375,11 +373,15 @@ def _with_setting(analysis: QuestionAnalysis, setting: str) -> str | None:
     """
     if not (analysis.facets or analysis.populations):
         return None
-    findings = [c.name for c in analysis.focus if c.kind not in ("treatment", "test")]
-    if not findings:
-        return None
-    template = _SETTING_TEMPLATES.get(analysis.type)
-    if template is None:
+    return _asked_in(analysis, setting)
+
+
+def _asked_in(analysis: QuestionAnalysis, setting: str, question_type: str = "") -> str | None:
+    """The question's findings asked about in a setting, in the words of its type's template
+    ("How often does foot drop occur in lupus?"); None when either is missing."""
+    findings = [c.name for c in analysis.findings]
+    template = _SETTING_TEMPLATES.get(question_type or analysis.type)
+    if not (findings and template):
         return None
     return template.format(focus=" and ".join(findings[:2]), setting=setting)
 

@@ -10,6 +10,7 @@ readable on purpose; extend it for the domains you ingest.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # concept (as written in questions) -> terms the literature uses for it or for its members
@@ -78,7 +79,18 @@ _PATTERNS = [
 ]
 
 
+@functools.lru_cache(maxsize=1024)
+def _expansion_terms(question: str) -> tuple[str, ...]:
+    return tuple(_find_expansion_terms(question))
+
+
 def expansion_terms(question: str) -> list[str]:
+    """Terms the thesaurus and the lexicon add to the question (see below); cached, since
+    retrieval expands the same question for BM25, dense search and each facet."""
+    return list(_expansion_terms(question))
+
+
+def _find_expansion_terms(question: str) -> list[str]:
     """Terms the thesaurus adds for the concepts the question names (not already in it), and
     the full name of a concept the question names by an abbreviation or another term ("GPA"
     is written out as granulomatosis with polyangiitis: the embedding model does not know the

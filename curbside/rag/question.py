@@ -73,10 +73,20 @@ class QuestionAnalysis(BaseModel):
         return {c.family for c in [*self.populations, *self.facets, *self.focus] if c.family}
 
     @property
+    def treatments(self) -> list[Concept]:
+        """The treatments the question's focus names ("rituximab", "IVIg")."""
+        return [c for c in self.focus if c.kind == "treatment"]
+
+    @property
+    def findings(self) -> list[Concept]:
+        """The focus without treatments and tests: what is treated, found or asked about."""
+        return [c for c in self.focus if c.kind not in ("treatment", "test")]
+
+    @property
     def condition(self) -> str:
         """What is treated or asked about, without the treatments: "peripheral neuropathy in
         Sjogren's syndrome", "painful diabetic neuropathy" ("" when the question names none)."""
-        findings = [c.name for c in self.focus if c.kind not in ("treatment", "test")]
+        findings = [c.name for c in self.findings]
         places = [c.name for c in self.populations]
         return " in ".join([*findings[:1], *places[:1]])
 
@@ -85,7 +95,7 @@ class QuestionAnalysis(BaseModel):
         """The question's subject as a noun phrase: "foot drop in rheumatoid arthritis",
         "ankle-foot orthosis for foot drop after stroke"."""
         treatments = [c.name for c in self.focus if c.kind in ("treatment", "test")]
-        others = [c.name for c in self.focus if c.kind not in ("treatment", "test")]
+        others = [c.name for c in self.findings]
         focus = " and ".join(others[:2])
         compound = self._compound(others[:1])
         if compound:
@@ -522,7 +532,7 @@ def make_title(analysis: QuestionAnalysis) -> str:
             else " or ".join([", ".join(names[:-1]), names[-1]])  # "A, B or C": options
         )
         conditions = [c.name for c in analysis.populations[:1]] or [
-            c.name for c in analysis.focus if c.kind not in ("treatment", "test")
+            c.name for c in analysis.findings
         ][:1]
         title = f"{options} for {conditions[0]}" if conditions else options
         if len(title) > TITLE_LIMIT and conditions:

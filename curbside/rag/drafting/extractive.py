@@ -256,7 +256,7 @@ def about_the_treatment_asked(
     """ "Are epidural steroid injections recommended for sciatica?" asks about one
     treatment: what the guideline says of opioids or gabapentinoids is another question.
     Not for a question about what to do when that treatment fails."""
-    treatments = [c for c in analysis.focus if c.kind == "treatment"]
+    treatments = analysis.treatments
     if (
         len(treatments) != 1
         or analysis.facets
@@ -279,8 +279,8 @@ def about_the_condition(gated: list[Candidate], analysis: QuestionAnalysis) -> l
     neuropathy treated if corticosteroids fail?") is answered by sentences about that
     condition: the drug's place in CIDP is another question. Left as is when fewer than
     MIN_POINTS sentences name it."""
-    treatments = [c for c in analysis.focus if c.kind == "treatment"]
-    conditions = [c for c in analysis.focus if c.kind not in ("treatment", "test")]
+    treatments = analysis.treatments
+    conditions = analysis.findings
     if analysis.type != "management" or not (treatments and conditions):
         return gated
     named = [c for c in gated if any(mentions(c.text, condition) for condition in conditions)]
@@ -647,7 +647,7 @@ class ExtractiveDrafter(Drafter):
         known = known_share(analysis) >= 0.5
         if not has_setting and known:
             usable = [c for c in usable if not c.names_other_condition] or usable
-        drugs = [c for c in analysis.focus if c.kind == "treatment"]
+        drugs = analysis.treatments
         if analysis.type in ("yes_no", "other") and len(drugs) == 1 and known:
             # "Does duloxetine help CIPN pain?" opens with what duloxetine does, said as advice
             # or a result, not with the share of patients who reported any change.
@@ -767,7 +767,7 @@ class ExtractiveDrafter(Drafter):
         sentence gives its dose, the answer says so first, then what the sources say of it."""
         if analysis.type != "dose":
             return gated, ""
-        drugs = [c for c in analysis.focus if c.kind == "treatment"]
+        drugs = analysis.treatments
         if not drugs:
             return gated, ""
         about = [c for c in gated if any(mentions(c.text, d) for d in drugs)]
@@ -775,7 +775,7 @@ class ExtractiveDrafter(Drafter):
         # MMN in reply to "What dose of IVIg in CIDP?".
         conditions = [
             *analysis.populations,
-            *(c for c in analysis.focus if c.kind not in ("treatment", "test")),
+            *analysis.findings,
         ]
         if conditions:
             about = [

@@ -113,9 +113,13 @@ _TEST = re.compile(
     r"examination|straight leg|lasegue|sign|reflexes)\b",
     re.IGNORECASE,
 )
+# Words of advice (a recommendation), shared by the two patterns below.
+_ADVICE_WORDS = (
+    r"recommend\w*|should|may be (considered|offered|tried)|consider\w*|first[- ]line|"
+    r"second[- ]line|indicated|preferred"
+)
 _ADVISES = re.compile(
-    r"\b(recommend\w*|should|may be (considered|offered|tried)|consider\w*|first[- ]line|"
-    r"second[- ]line|initial|indicated|preferred|effective|efficacy|benefit\w*|improv\w*|"
+    r"\b(" + _ADVICE_WORDS + r"|initial|effective|efficacy|benefit\w*|improv\w*|"
     r"reduc\w*|better|faster|relie\w*|superior|inferior|similar|suitab\w*|"
     r"(most )?abnormal results|highest yield|can be (treated|managed)|successful|"
     r"help\w*|predict\w*|establish\w*|identif\w*|detect\w*|"
@@ -124,8 +128,7 @@ _ADVISES = re.compile(
 )
 # Advice in so many words: what a guideline or the authors say to do, not a result.
 RECOMMENDS = re.compile(
-    r"\b(recommend\w*|should|may be (considered|offered|tried)|consider\w*|offer\w*|"
-    r"first[- ]line|second[- ]line|indicated|preferred|rescue|(un)?necessary)\b",
+    r"\b(" + _ADVICE_WORDS + r"|offer\w*|rescue|(un)?necessary)\b",
     re.IGNORECASE,
 )
 # "Can foot drop occur in SLE?", "Does mononeuritis multiplex occur in PAN?": whether and how
