@@ -598,6 +598,10 @@ class ExtractiveDrafter(Drafter):
         """The best sentence that names the focus together with the population or a listed
         entity; else the best sentence naming the focus; else the best on the list."""
         has_setting = bool(analysis.populations or analysis.facets)
+        # Research questions, whose words the lexicon mostly does not know, are left to the
+        # ranker and retrieval's best source (below): their wording of a treatment, an outcome
+        # or an aim is their own ("Is it always necessary?").
+        known = known_share(analysis) >= 0.5
         # Rules of a definition answer work-up questions, and questions about the rules.
         definitional_ok = analysis.type in ("diagnosis", "definition") or bool(
             DEFINITIONAL.search(analysis.question)
@@ -631,9 +635,9 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if not RECOMMENDS.search(c.text)] or usable
         # A recommendation opens before a conclusion about the evidence for it.
         usable = [c for c in usable if not EVIDENCE_CLASS.search(c.text)] or usable
-        if ASKS_TO_PREVENT.search(analysis.question) and known_share(analysis) >= 0.5:
+        if ASKS_TO_PREVENT.search(analysis.question) and known:
             # "How should diabetic foot ulcers be prevented?" is not answered by how the pain
-            # of diabetic neuropathy is treated. (A research question words its own aims.)
+            # of diabetic neuropathy is treated.
             usable = [c for c in usable if PREVENTS.search(c.text)] or usable
         if analysis.type == "management" and not ASKS_ABOUT_A_LATER_LINE.search(analysis.question):
             # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
@@ -641,10 +645,6 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if not LATER_LINE.search(c.text)] or usable
         if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
-        # Research questions, whose words the lexicon mostly does not know, are left to the
-        # ranker and retrieval's best source (below): their wording of a treatment or an
-        # outcome is their own ("Is it always necessary?").
-        known = known_share(analysis) >= 0.5
         if not has_setting and known:
             usable = [c for c in usable if not c.names_other_condition] or usable
         drugs = analysis.treatments
@@ -701,7 +701,7 @@ class ExtractiveDrafter(Drafter):
             both += [c for c in usable if len(c.facets) >= 2 and c not in both]
         # Retrieval ranks whole passages with their titles; when the lexicon knows none of
         # the question's concepts, its best source is the better guide to the answer.
-        top_bonus = TOP_SOURCE_BONUS if known_share(analysis) < 0.5 else 0.0
+        top_bonus = 0.0 if known else TOP_SOURCE_BONUS
         # "Can foot drop occur in SLE?" opens with the peroneal nerves in SLE before
         # mononeuritis multiplex in myositis: the finding asked about, in a setting asked about.
         specific = [c for c in both if c.names_focus_specifically and analysis.type != "comparison"]
@@ -745,7 +745,6 @@ class ExtractiveDrafter(Drafter):
         if ASKS_FOR_THE_FIRST_LINE.search(analysis.question):
             # "What are the first-line drugs?" is not answered by what to do when they fail.
             further = [c for c in further if not LATER_LINE.search(c.text)]
-        further = about_the_treatment_asked(further, analysis)
         if ASKS_AFTER_FAILURE.search(analysis.question):
             # "What if gabapentin does not help?" is answered by what to do next (switch, add,
             # one of the remaining drugs), not by the trials of the drug that failed.
