@@ -7,6 +7,7 @@ into numbered sources, the evidence the generator may cite.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -329,19 +330,50 @@ class HybridRetriever:
         topic = " ".join(c.name for c in analysis.focus[:2])
         # "foot drop" is mostly written as peroneal neuropathy: search with related terms too.
         related = [t for c in analysis.focus[:1] for t in c.terms[c.direct_terms :]][:2]
+        # "How is neuropathy treated in SLE, SSc and Sjogren's?" wants each one's treatment,
+        # not its best description: the aspect asked joins every sub-query.
+        aspect, aspect_words = FACET_ASPECT.get(analysis.type, ("", None))
         for facet in analysis.facets:
-            sub_query = " ".join([facet.name, topic, *related]).strip()
+            sub_query = " ".join([facet.name, topic, *related, aspect]).strip()
             found, _ = self.search(sub_query, filters, top_k=quota * 3)
-            added = 0
-            for passage, meta in found:
-                if added >= quota:
-                    break
-                if passage.chunk_id in have or not mentions(_chunk_text(passage, meta), facet):
-                    continue
+            fresh = [
+                (passage, meta)
+                for passage, meta in found
+                if passage.chunk_id not in have and mentions(_chunk_text(passage, meta), facet)
+            ]
+            if aspect_words is not None:
+                # Dense search ranks a passage about the entity above one about its
+                # treatment; those that speak of the aspect asked come first.
+                fresh.sort(key=lambda pair: not aspect_words.search(_chunk_text(*pair)))
+            for passage, meta in fresh[:quota]:
                 result.append((passage, meta))
                 have.add(passage.chunk_id)
-                added += 1
+            if aspect:
+                # The sources about this entity also bring the chunk that names the aspect
+                # asked ("Treatment" in an SSc neuropathy review whose summary is found first).
+                own = [m.id for _, m in result if mentions(m.title, facet)]
+                result = self.widen_by_words(sub_query, result, list(dict.fromkeys(own))[:2])
+                have = {p.chunk_id for p, _ in result}
         return result
+
+
+# The words a passage answering each kind of question tends to use.
+FACET_ASPECT: dict[str, tuple[str, re.Pattern[str]]] = {
+    "management": (
+        "treatment",
+        re.compile(r"\b(treat|therap|manag|recommend|first-line|second-line)", re.I),
+    ),
+    "dose": ("dose", re.compile(r"\b(dose|dosing|mg)\b", re.I)),
+    "diagnosis": (
+        "diagnosis",
+        re.compile(r"\b(diagnos|test|biops|nerve conduction|electrodiagnos|imaging)", re.I),
+    ),
+    "frequency": (
+        "prevalence",
+        re.compile(r"\d%|\b\d+ of \d+\b|\b(prevalen|inciden|frequen|common)", re.I),
+    ),
+    "prognosis": ("outcome", re.compile(r"\b(outcome|prognos|recover|mortality|relapse)", re.I)),
+}
 
 
 def _chunk_text(passage: Passage, meta: SourceMeta) -> str:

@@ -322,6 +322,23 @@ def test_a_rate_in_a_chunk_dense_retrieval_misses_is_found(engine: AnswerEngine)
     assert "relapse rate of NSVN in this cohort was 46%" in answer.text, answer.text
 
 
+def test_a_treatment_question_listing_conditions_gets_each_ones_treatment(
+    engine: AnswerEngine,
+) -> None:
+    # The SSc review's treatment section sits behind its prevalence summary in dense search;
+    # the SSc bullet must say how neuropathy in SSc is treated, not which forms it takes.
+    answer = engine.ask(
+        "How is peripheral neuropathy treated in Sjogren's syndrome, lupus and systemic sclerosis?"
+    )
+    assert_well_cited(answer)
+    ssc = [
+        s.text
+        for s in answer.sentences
+        if s.is_claim and re.search(r"systemic sclerosis|scleroderma|\bSSc\b", s.text)
+    ]
+    assert any(re.search(r"treat|decompression|therap", t, re.I) for t in ssc), ssc
+
+
 def facets_named(text: str, question: str) -> list[str]:
     from curbside.rag.question import analyze_question, mentions
 

@@ -815,10 +815,14 @@ class ExtractiveDrafter(Drafter):
                 # passing mention in a source about something else (SLE neuropathy cohort >
                 # trigeminal series). A sentence that leans on the one before it comes last.
                 options = [c for c in options if not LEANS_ON_CONTEXT.match(c.text)] or options
-                # "How often ... in A, B and C?": a proportion for each, where one is given.
-                if analysis.type == "frequency":
-                    counted = [c for c in options if answers_the_type(c.text, "frequency") == 2]
-                    options = counted or options
+                # "How often ... in A, B and C?": a proportion for each, where one is given;
+                # "How is it treated in A, B and C?": each one's treatment, not its forms.
+                kind = [answers_the_type(c.text, analysis.type, analysis.question) for c in options]
+                options = (
+                    [c for c, k in zip(options, kind, strict=True) if k == 2]
+                    or [c for c, k in zip(options, kind, strict=True) if k == 1]
+                    or options
+                )
                 dedicated = [c for c in options if mentions(c.source_title, facet)]
                 focused = [c for c in options if c.names_focus]
                 pool = [c for c in dedicated if c.names_focus] or focused or dedicated or options
