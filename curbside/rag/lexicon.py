@@ -394,10 +394,16 @@ ENTITIES: tuple[Entity, ...] = (
 
 @functools.lru_cache(maxsize=4096)
 def term_pattern(term: str) -> re.Pattern[str]:
-    """Whole-word, case-insensitive; hyphens and spaces interchangeable; a plural s allowed."""
+    """Whole-word, case-insensitive; hyphens and spaces interchangeable; a plural s allowed.
+    "CTD-associated" and "SSc-related" name the condition; "non-systemic" does not name
+    "systemic", nor does "SLE-like" name SLE."""
     words = [re.escape(w) for w in re.split(r"[\s-]+", normalize(term).lower()) if w]
     body = r"[\s-]+".join(words).replace("'", "'?")  # "Sjogren's" and "Sjogrens"
-    return re.compile(rf"(?<![\w-]){body}(s|es)?(?![\w-])", re.IGNORECASE)
+    return re.compile(
+        rf"(?<![\w-]){body}(s|es)?(?![\w-])"
+        rf"|(?<![\w-]){body}(?=-(?:associated|related|induced|mediated)\b)",
+        re.IGNORECASE,
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -410,10 +416,11 @@ def find_entity(name: str) -> Entity | None:
 
 
 def _short_upper_ok(term: str, matched: str) -> bool:
-    """Two- and three-letter abbreviations ("RA", "PM", "MS") only count in capitals."""
+    """Two- and three-letter abbreviations ("RA", "PM", "MS", "SSc") only count written with
+    two capitals: "ra", "pan" and "Pan" are words."""
     if len(term) > 3 or not term.isalpha():
         return True
-    return matched.rstrip("s").isupper()
+    return sum(ch.isupper() for ch in matched) >= 2
 
 
 def entities_in(text: str) -> list[Entity]:

@@ -306,6 +306,27 @@ def test_further_points_stay_with_the_treatment_asked(engine: AnswerEngine) -> N
     assert claims and all(re.search(r"epidural", c, re.I) for c in claims), claims
 
 
+@pytest.mark.parametrize(
+    ("question", "not_about"),
+    [
+        # Sjogren's is a CTD, but how its neuropathy is treated is not how trigeminal
+        # neuropathy in CTD is; nor is it how EGPA neuropathy is, though both are vasculitic.
+        ("How is trigeminal neuropathy in connective tissue disease treated?", r"Sjogren"),
+        ("How is EGPA neuropathy treated?", r"Sjogren|nonsystemic|NSVN"),
+        # "RA is a multisystem autoimmune disease" is no answer to how foot drop in RA is
+        # treated, however well it matches the words.
+        ("How is foot drop in rheumatoid arthritis treated?", r"multisystem|is common in"),
+    ],
+)
+def test_a_treatment_question_is_answered_with_treatment_of_what_was_asked(
+    engine: AnswerEngine, question: str, not_about: str
+) -> None:
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    claims = [s.text for s in answer.sentences if s.is_claim]
+    assert claims and not any(re.search(not_about, c) for c in claims), claims
+
+
 def test_first_line_questions_are_not_answered_with_later_lines(engine: AnswerEngine) -> None:
     answer = engine.ask("What are the first-line drugs for painful diabetic neuropathy?")
     assert_well_cited(answer)

@@ -148,6 +148,15 @@ def test_longest_term_wins_and_short_abbreviations_need_capitals() -> None:
     assert [e.name for e in entities_in("a pan of ra")] == []
 
 
+def test_a_condition_named_as_an_adjective_with_a_hyphen_counts() -> None:
+    ctd = [e.name for e in entities_in("CTD-associated trigeminal neuropathy")]
+    assert ctd[0] == "connective tissue disease", ctd
+    ssc = [e.name for e in entities_in("SSc-related Raynaud's phenomenon")]
+    assert ssc[0] == "systemic sclerosis", ssc
+    assert entities_in("an SLE-like illness") == []
+    assert entities_in("non-systemic disease") == []
+
+
 def test_group_concepts_are_named_by_their_members() -> None:
     analysis = analyze_question("Can foot drop occur in connective tissue diseases?")
     group = analysis.populations[0]

@@ -34,6 +34,7 @@ from curbside.rag.drafting.layout import (
     BY_CONDITION,
     BY_OPTION,
     CAVEATS,
+    OUTCOMES,
     SECTION_ORDER,
     TREATMENT,
     WANTED,
@@ -267,11 +268,36 @@ def about_the_treatment_asked(
     return [c for c in further if mentions(c.text, treatments[0])]
 
 
+# Question types that ask for one kind of statement (a treatment, a test, a dose, a rate).
+TYPED = ("management", "dose", "diagnosis", "frequency", "prognosis")
+
+
+def of_the_kind_asked(further: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
+    """A treatment question is answered by treatment: "RA is a multisystem autoimmune
+    disease" is no answer to "How is foot drop in RA treated?", however well it matches the
+    words. Statements about treatment, its outcomes and caveats stay, and any sentence that
+    names a treatment or gives advice (how to monitor the disease is management too)."""
+    if analysis.type in TYPED and analysis.focus:
+        # ...and of the thing asked: how Sjogren's neuropathy is treated is not how
+        # trigeminal neuropathy in CTD is, though Sjogren's is a CTD. Left as is when fewer
+        # than MIN_POINTS sentences name it.
+        named = [c for c in further if c.names_focus]
+        further = named if len(named) >= MIN_POINTS else further
+    if analysis.type not in ("management", "dose"):
+        return further
+    return [
+        c
+        for c in further
+        if c.section in (TREATMENT, OUTCOMES, CAVEATS)
+        or answers_the_type(c.text, analysis.type, analysis.question)
+        or RECOMMENDS.search(c.text)
+    ]
+
+
 def names_all(text: str, concepts: list[Concept]) -> bool:
     """Does the text name every one of these concepts ("SSc-related Raynaud's phenomenon"
     names both systemic sclerosis and Raynaud's phenomenon)?"""
-    spaced = text.replace("-", " ")
-    return all(mentions(text, c) or mentions(spaced, c) for c in concepts)
+    return all(mentions(text, c) for c in concepts)
 
 
 def about_the_condition(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
@@ -409,6 +435,7 @@ class _Asked:
     families: set[str]
     # Keys of the question's own words: "painful diabetic neuropathy" asks about diabetes.
     word_keys: frozenset[str] = frozenset()
+    population_terms: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, analysis: QuestionAnalysis) -> _Asked:
@@ -425,6 +452,9 @@ class _Asked:
             terms=frozenset(t.lower() for c in parts for t in [c.name, *c.terms]),
             families=_families(analysis),
             word_keys=frozenset(_word_key(w) for w in content_words(analysis.question)),
+            population_terms=frozenset(
+                t.lower() for c in analysis.populations for t in [c.name, *c.terms]
+            ),
         )
 
     def names(self, terms: tuple[str, ...] | list[str]) -> bool:
@@ -434,6 +464,10 @@ class _Asked:
         if any(a in t.lower() for a in self.terms for t in terms):
             return True
         return any(" " not in t and _word_key(t.lower()) in self.word_keys for t in terms)
+
+    def names_population(self, terms: tuple[str, ...]) -> bool:
+        """Is this condition (or a subtype of it) one of the question's populations?"""
+        return any(a in t.lower() for a in self.population_terms for t in terms)
 
     def share_named(self, title: str) -> float:
         """Share of the question's parts a source title names."""
@@ -528,6 +562,18 @@ class ExtractiveDrafter(Drafter):
         candidate.off_population = bool(
             families and about and not about & families and not candidate.names_setting
         )
+        # Or about a neighbour in the same family: "In Sjogren's syndrome with vasculitic
+        # neuropathy, high-dose glucocorticoids ..." is not how EGPA neuropathy is treated,
+        # though both are "vasculitic". A group that holds the one asked (AAV for EGPA) is
+        # not a neighbour; a question listing several entities is left to its facets.
+        if analysis.populations and not analysis.facets and not candidate.names_setting:
+            candidate.off_population = candidate.off_population or any(
+                e.kind == "condition"
+                and not e.members
+                and e.name.lower() not in asked.terms
+                and not asked.names_population(e.terms)
+                for e in named
+            )
         return candidate
 
     # ---- ranking --------------------------------------------------------------------------
@@ -664,6 +710,17 @@ class ExtractiveDrafter(Drafter):
             # "Raynaud's phenomenon in systemic sclerosis" is answered by a sentence about
             # both, not by compression neuropathies in SSc.
             usable = [c for c in usable if names_all(c.text, analysis.populations)] or usable
+        if analysis.focus and known and analysis.type in TYPED:
+            # "How is trigeminal neuropathy in CTD treated?" is answered by what the sources
+            # say of treating it, however little, not by how Sjogren's neuropathy is treated
+            # (a CTD, so in the setting, but another neuropathy).
+            on_focus = [c for c in usable if c.names_focus]
+            if any(
+                answers_the_type(c.text, analysis.type, analysis.question)
+                or (analysis.type == "management" and c.names_treatment)
+                for c in on_focus
+            ):
+                usable = on_focus
         # In the setting asked about first: a treatment of peripheral neuropathy in systemic
         # sclerosis named plainly beats a first-line treatment in Sjogren's said as advice.
         # (Named plainly and in the setting; a mere mention of surgery as a marker of severe
@@ -742,6 +799,7 @@ class ExtractiveDrafter(Drafter):
         # good points reads better than a long one that drifts.
         floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
         further = about_the_treatment_asked(in_setting(gated, analysis), analysis)
+        further = of_the_kind_asked(further, analysis)
         if ASKS_FOR_THE_FIRST_LINE.search(analysis.question):
             # "What are the first-line drugs?" is not answered by what to do when they fail.
             further = [c for c in further if not LATER_LINE.search(c.text)]
