@@ -327,6 +327,27 @@ def test_a_treatment_question_is_answered_with_treatment_of_what_was_asked(
     assert claims and not any(re.search(not_about, c) for c in claims), claims
 
 
+def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngine) -> None:
+    # No indexed source says how long AAV maintenance lasts; the 4-5 month glucocorticoid
+    # taper is not that duration, and screening advice is no answer to "how long".
+    answer = engine.ask(
+        "How long should maintenance therapy continue in ANCA-associated vasculitis?"
+    )
+    assert_well_cited(answer)
+    first = answer.text.split("\n\n")[1]
+    assert first == (
+        "The indexed sources do not address how long maintenance therapy should continue in "
+        "ANCA-associated vasculitis."
+    ), answer.text
+    # When a source gives the duration, it is the answer and there is no such note.
+    given = engine.ask(
+        "How long should a drug for painful diabetic neuropathy be tried before it counts as "
+        "failed?"
+    )
+    assert "do not address" not in given.text
+    assert "12 weeks" in next(s.text for s in given.sentences if s.is_claim), given.text
+
+
 def test_first_line_questions_are_not_answered_with_later_lines(engine: AnswerEngine) -> None:
     answer = engine.ask("What are the first-line drugs for painful diabetic neuropathy?")
     assert_well_cited(answer)

@@ -268,6 +268,47 @@ def about_the_treatment_asked(
     return [c for c in further if mentions(c.text, treatments[0])]
 
 
+_ASKS_HOW_LONG = re.compile(
+    r"^\s*(?:for\s+)?how long\s+(should|does|do|is|are|will|can|would|must)\s+(.+?)\s+"
+    r"(continue|last|take|persist|remain|stay|go on|be (?:given|continued|used|treated|kept))"
+    r"\b(.*?)\??\s*$",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    r"\b\d+(?:\.\d+)?(?:\s*(?:to|-|or)\s*\d+(?:\.\d+)?)?\s*(?:days?|weeks?|months?|years?)\b|"
+    r"\b(?:lifelong|indefinitely)\b",
+    re.IGNORECASE,
+)
+
+
+def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
+    """ "How long should maintenance therapy continue in AAV?" asks for a duration: when no
+    sentence about the subject gives one, the answer says so before what the sources do say,
+    instead of opening with advice on screening as if it answered."""
+    asked = _ASKS_HOW_LONG.match(analysis.question)
+    if asked is None:
+        return ""
+    aux, subject, verb, rest = asked.groups()
+    # A duration of the thing asked: the 4-5 month glucocorticoid taper is not how long
+    # maintenance therapy lasts.
+    wanted = {_word_key(w) for w in content_words(subject)} - _GENERIC_KEYS
+    about = [c for c in gated if c.names_focus or not analysis.focus]
+    if any(
+        _DURATION.search(c.text) and wanted <= {_word_key(w) for w in content_words(c.text)}
+        for c in about
+    ):
+        return ""
+    aux = aux.lower()
+    if aux in ("do", "does"):  # "how long recovery takes", not "... does take"
+        verb, aux = (verb + "s" if aux == "does" else verb), ""
+    said = " ".join(w for w in ("how long", subject, aux, verb) if w)
+    return NOT_ADDRESSED.format(what=f"{said}{rest}")
+
+
+# Words that do not tell one treatment or course from another.
+_GENERIC_KEYS = frozenset(_word_key(w) for w in ("therapy", "treatment", "drug", "patients"))
+
+
 # Question types that ask for one kind of statement (a treatment, a test, a dose, a rate).
 TYPED = ("management", "dose", "diagnosis", "frequency", "prognosis")
 
@@ -789,6 +830,7 @@ class ExtractiveDrafter(Drafter):
         analysis = analysis or analyze_question(question)
         gated = self.gate(self.rank(question, evidence, analysis))
         gated, note = self._about_the_drug_asked(gated, analysis)
+        note = note or duration_not_given(gated, analysis)
         opening = self.opener(gated, analysis) if gated and speaks_to(gated, analysis) else None
         if opening is None:
             return NOT_ANSWERED
