@@ -24,7 +24,7 @@ __all__ = ["ENTITIES", "Entity", "entities_in", "find_entity", "term_pattern"]
 class Entity:
     name: str
     terms: tuple[str, ...]
-    kind: str  # condition | finding | treatment | test
+    kind: str  # condition | finding | treatment | test | aspect (of a condition)
     family: str = ""  # conditions of one family are one population ("connective tissue")
     members: tuple[str, ...] = ()  # names of narrower entities (a group such as CTD)
 
@@ -289,6 +289,21 @@ ENTITIES: tuple[Entity, ...] = (
         "distal symmetric sensory polyneuropathy",
         "length-dependent polyneuropathy",
         "DSP",
+    ),
+    # Nervous-system involvement of a systemic disease, central or peripheral ("How common are
+    # neurological manifestations in PAN?"). An aspect of the disease rather than a finding
+    # of its own: how PAN is treated or diagnosed answers for it, and it does not stand for
+    # foot drop the way peripheral neuropathy does.
+    _e(
+        "neurological involvement",
+        "aspect",
+        "",
+        "neurological manifestations",
+        "neurologic manifestations",
+        "neurological manifestation",
+        "neurologic involvement",
+        "neurological complications",
+        "neurologic complications",
     ),
     _e("small fibre neuropathy", "finding", "", "small fiber neuropathy", "small-fibre"),
     _e("trigeminal neuropathy", "finding", "", "trigeminal sensory neuropathy", "trigeminal"),

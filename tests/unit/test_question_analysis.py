@@ -294,3 +294,15 @@ def test_an_operation_named_as_the_setting_is_not_the_treatment_asked_about() ->
     )
     assert not [c for c in setting.focus if c.kind == "treatment"]
     assert setting.constraints == ["after CABG surgery"]
+
+
+def test_neurological_involvement_of_a_disease_is_an_aspect_not_a_finding() -> None:
+    # The focus of "How common are neurological manifestations in PAN?" (it had none, and
+    # the answer opened with HBV-related mortality), but not a finding that stands for foot
+    # drop or narrows how PAN is treated.
+    analysis = analyze_question(
+        "How common are neurological manifestations in polyarteritis nodosa?"
+    )
+    assert [(c.name, c.kind) for c in analysis.focus] == [("neurological manifestations", "aspect")]
+    assert [c.name for c in analysis.populations] == ["polyarteritis nodosa"]
+    assert mentions("Neurologic manifestations were present in 79%.", analysis.focus[0])

@@ -313,12 +313,19 @@ _GENERIC_KEYS = frozenset(_word_key(w) for w in ("therapy", "treatment", "drug",
 TYPED = ("management", "dose", "diagnosis", "frequency", "prognosis")
 
 
+def asks_about_a_specific_finding(analysis: QuestionAnalysis) -> bool:
+    """Trigeminal neuropathy in CTD, not neuropathy or neurological involvement in PAN: how
+    PAN is treated answers the second, how Sjogren's neuropathy is treated not the first."""
+    broad = {b.lower() for b in BROAD_FINDINGS}
+    return any(c.kind != "aspect" and c.terms and c.terms[0] not in broad for c in analysis.focus)
+
+
 def of_the_kind_asked(further: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
     """A treatment question is answered by treatment: "RA is a multisystem autoimmune
     disease" is no answer to "How is foot drop in RA treated?", however well it matches the
     words. Statements about treatment, its outcomes and caveats stay, and any sentence that
     names a treatment or gives advice (how to monitor the disease is management too)."""
-    if analysis.type in TYPED and analysis.focus:
+    if analysis.type in TYPED and asks_about_a_specific_finding(analysis):
         # ...and of the thing asked: how Sjogren's neuropathy is treated is not how
         # trigeminal neuropathy in CTD is, though Sjogren's is a CTD. Left as is when fewer
         # than MIN_POINTS sentences name it.
@@ -751,7 +758,7 @@ class ExtractiveDrafter(Drafter):
             # "Raynaud's phenomenon in systemic sclerosis" is answered by a sentence about
             # both, not by compression neuropathies in SSc.
             usable = [c for c in usable if names_all(c.text, analysis.populations)] or usable
-        if analysis.focus and known and analysis.type in TYPED:
+        if asks_about_a_specific_finding(analysis) and known and analysis.type in TYPED:
             # "How is trigeminal neuropathy in CTD treated?" is answered by what the sources
             # say of treating it, however little, not by how Sjogren's neuropathy is treated
             # (a CTD, so in the setting, but another neuropathy).
