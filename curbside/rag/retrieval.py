@@ -239,6 +239,8 @@ class HybridRetriever:
         hits, best = self.search(query, filters)
         if self.settings.widen_sources:
             hits = self.widen(query, hits)
+        if analysis is not None and analysis.type == "definition":
+            hits = self.add_opening_passages(hits)
         if analysis is not None and analysis.facets and self.settings.facet_quota:
             hits = self.add_facet_evidence(hits, analysis, filters)
         if self.settings.guideline_quota and (filters is None or filters.kind is None):
@@ -314,6 +316,17 @@ class HybridRetriever:
             return hits
         found = self.store.get_passages(wanted)
         return [*hits, *(found[cid] for cid in wanted if cid in found)]
+
+    def add_opening_passages(
+        self, hits: list[tuple[Passage, SourceMeta]]
+    ) -> list[tuple[Passage, SourceMeta]]:
+        """ "What is X?": a source's opening chunk usually says what its subject is ("Foot
+        drop is weakness of the dorsiflexor muscles of the foot"), but its embedding is about
+        the whole topic and a chunk on causes or treatment ranks first."""
+        top = list(dict.fromkeys(p.source_id for p, _ in hits))[: self.settings.widen_sources]
+        have = {p.chunk_id for p, _ in hits}
+        opening = self.store.opening_passages(top)
+        return [*hits, *(pair for pair in opening if pair[0].chunk_id not in have)]
 
     def add_facet_evidence(
         self,

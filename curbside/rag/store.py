@@ -233,6 +233,24 @@ class ChunkStore:
                 flagged[str(meta.get("source_id"))] = count
         return flagged
 
+    def opening_passages(self, source_ids: Sequence[str]) -> list[tuple[Passage, SourceMeta]]:
+        """The first chunk of each source, in one round trip (where a source says what its
+        subject is)."""
+        if not source_ids:
+            return []
+        got = self._call(
+            "get",
+            self.collection.get,
+            where={"$and": [{"source_id": {"$in": list(source_ids)}}, {"position": 0}]},
+            include=["metadatas", "documents"],
+        )
+        return [
+            (_passage(chunk_id, doc, meta), meta_from_chroma(meta))
+            for chunk_id, doc, meta in zip(
+                got["ids"], got["documents"], got["metadatas"], strict=True
+            )
+        ]
+
     def get_passages(self, ids: Sequence[str]) -> dict[str, tuple[Passage, SourceMeta]]:
         if not ids:
             return {}

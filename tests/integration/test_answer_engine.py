@@ -348,6 +348,26 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
     assert "12 weeks" in next(s.text for s in given.sentences if s.is_claim), given.text
 
 
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # The review's "Definition" section opens a chunk that dense search ranks below its
+        # chunks on causes; "Foot drop is a common condition" is not what it is.
+        ("What is foot drop?", "Foot drop is weakness of the dorsiflexor muscles of the foot"),
+        # What it is, not when it was named ("... was named and described in 1972").
+        (
+            "What is mixed connective tissue disease?",
+            "Clinically, mixed connective tissue disease showed a mixture of features",
+        ),
+    ],
+)
+def test_what_is_x_opens_with_what_x_is(engine: AnswerEngine, question: str, opening: str) -> None:
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    first = next(s.text for s in answer.sentences if s.is_claim)
+    assert first.startswith(opening), first
+
+
 def test_first_line_questions_are_not_answered_with_later_lines(engine: AnswerEngine) -> None:
     answer = engine.ask("What are the first-line drugs for painful diabetic neuropathy?")
     assert_well_cited(answer)

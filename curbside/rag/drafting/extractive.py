@@ -309,6 +309,10 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
 _GENERIC_KEYS = frozenset(_word_key(w) for w in ("therapy", "treatment", "drug", "patients"))
 
 
+_A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+_DEFINITION_HEADING = re.compile(r"\bdefin", re.IGNORECASE)
+
+
 # Question types that ask for one kind of statement (a treatment, a test, a dose, a rate).
 TYPED = ("management", "dose", "diagnosis", "frequency", "prognosis")
 
@@ -791,6 +795,14 @@ class ExtractiveDrafter(Drafter):
         if analysis.type == "definition" and not aspect_words(analysis.question, analysis):
             subjects = [*analysis.focus, *analysis.populations]
             usable = [c for c in usable if defines(c.text, subjects)] or usable
+            # What it is before when it was named: "Clinically, MCTD showed a mixture of
+            # features resembling SLE, scleroderma and polymyositis" before "MCTD was named
+            # and described in 1972 as an apparently distinct syndrome".
+            usable = [c for c in usable if not _A_YEAR.search(c.text)] or usable
+            # A source's own "Definition" section says it best ("Foot drop is weakness of
+            # the dorsiflexor muscles of the foot", not "Foot drop is a common condition").
+            named = [c for c in usable if _DEFINITION_HEADING.search(c.passage_section)]
+            usable = [c for c in named if c.first_in_passage] or named or usable
         # Statements of the kind asked for first (a treatment question opens with treatment).
         if analysis.type not in ("yes_no", "other", "definition"):
             wanted = WANTED.get(analysis.type, set())
