@@ -375,6 +375,14 @@ def test_first_line_questions_are_not_answered_with_later_lines(engine: AnswerEn
     assert claims and not any(re.search(r"fail|switch|refractory", c, re.I) for c in claims), claims
 
 
+def test_a_question_about_a_condition_opens_with_all_its_forms(engine: AnswerEngine) -> None:
+    # Not "In motor CIDP, IVIg should be considered as first-line treatment".
+    answer = engine.ask("What is the first-line treatment for CIDP?")
+    assert_well_cited(answer)
+    first = next(s.text for s in answer.sentences if s.is_claim)
+    assert "typical CIDP and CIDP variants" in first, first
+
+
 def test_a_rate_in_a_chunk_dense_retrieval_misses_is_found(engine: AnswerEngine) -> None:
     # The NSVN cohort's "overall relapse rate ... was 46%" sits in a chunk whose embedding is
     # about treatment; the best-words chunk of each top source brings it in, and a finding

@@ -67,6 +67,7 @@ from curbside.rag.drafting.statements import (
     names_as_subject,
     names_something_else,
     names_the_other_phase,
+    speaks_to_one_form,
 )
 from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity
 from curbside.rag.models import Evidence
@@ -737,6 +738,8 @@ class ExtractiveDrafter(Drafter):
             # "How should diabetic foot ulcers be prevented?" is not answered by how the pain
             # of diabetic neuropathy is treated.
             usable = [c for c in usable if PREVENTS.search(c.text)] or usable
+        # One form of the condition only when the question asks about that form.
+        usable = [c for c in usable if not speaks_to_one_form(c.text, analysis)] or usable
         if analysis.type == "management" and not ASKS_ABOUT_A_LATER_LINE.search(analysis.question):
             # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
             # second-line or rescue treatment.

@@ -327,3 +327,33 @@ PREVENTS = re.compile(r"\bprevent\w*\b", re.IGNORECASE)
 # A guideline's conclusion about its evidence ("... possibly useful (Class III evidence)"),
 # not its recommendation ("... should be considered (Level B)").
 EVIDENCE_CLASS = re.compile(r"\bClass (I{1,3}|IV|[1-4])\b[^)]*\bevidence\b", re.IGNORECASE)
+
+
+# A form of a condition: "In motor CIDP, IVIg should be considered as first-line treatment"
+# speaks to one form, "IVIg or corticosteroids are recommended as initial treatment for
+# typical CIDP and CIDP variants" to all of them.
+_OPENS_WITH_A_FORM = re.compile(
+    r"^(?:in|for|among)\s+(?:(?:patients|people|adults|children)\s+with\s+)?"
+    r"(motor|sensory|typical|atypical|spastic|permanent|vasculitic|hereditary|mild|moderate|"
+    r"severe|pure|proximal|distal|multifocal|demyelinating|axonal|refractory|relapsing|"
+    r"chronic|acute|juvenile|primary|secondary|painful|neuropsychiatric|localised|localized|"
+    r"limited|diffuse|cutaneous)\s+(.*)$",
+    re.IGNORECASE,
+)
+
+
+def speaks_to_one_form(text: str, analysis: QuestionAnalysis) -> bool:
+    """Does the sentence open with a form of the condition asked about that the question
+    does not ask about ("In motor CIDP, ..." for "What is the first-line treatment for
+    CIDP?")?"""
+    opening = _OPENS_WITH_A_FORM.match(normalize(text))
+    if opening is None:
+        return False
+    form, rest = opening.group(1).lower(), opening.group(2)
+    if form in {w.lower() for w in re.findall(r"[\w-]+", analysis.question)}:
+        return False
+    return any(
+        term_pattern(term).match(rest)
+        for concept in [*analysis.focus, *analysis.populations]
+        for term in concept.terms[: concept.direct_terms or None]
+    )
