@@ -231,6 +231,15 @@ def test_a_dose_question_is_answered_about_the_drug_asked(engine: AnswerEngine) 
     assert re.search(r"\d+ ?mg", opener.text), opener.text
 
 
+def test_a_dose_given_for_another_condition_is_not_the_answer(engine: AnswerEngine) -> None:
+    # Duloxetine's dose is given only for chemotherapy-induced neuropathy; the lexicon relates
+    # duloxetine to neuropathic pain, but naming the drug does not name the condition.
+    answer = engine.ask("What dose of duloxetine for painful diabetic neuropathy?")
+    assert_well_cited(answer)
+    assert "do not address the dose of duloxetine" in answer.text, answer.text
+    assert "30 mg" not in answer.text, answer.text
+
+
 def test_when_a_drug_fails_the_answer_says_what_to_do_next(engine: AnswerEngine) -> None:
     # Not the failed drug's trials ("Gabapentin trials ... typically lasted 4 to 12 weeks"):
     # what counts as failure, and switching to another class.

@@ -894,9 +894,11 @@ class ExtractiveDrafter(Drafter):
         about = [c for c in gated if any(mentions(c.text, d) for d in drugs)]
         # A dose given for another condition is not the answer either: the IVIg dose for
         # MMN in reply to "What dose of IVIg in CIDP?".
+        # By their own names: "neuropathic pain" is related to duloxetine, but a sentence
+        # naming duloxetine does not name painful diabetic neuropathy.
         conditions = [
-            *analysis.populations,
-            *analysis.findings,
+            c.model_copy(update={"terms": c.terms[: c.direct_terms or None]})
+            for c in [*analysis.populations, *analysis.findings]
         ]
         if conditions:
             about = [
