@@ -39,6 +39,9 @@ _SLOT = re.compile(
 )
 _QUESTION_LEAD = re.compile(
     r"^\s*(can|could|does|do|is|are|should|what (is|are)( the)?|"
+    # "How often do patients with NSVN relapse?" is about NSVN relapse.
+    r"(how (often|common(ly)?|frequent(ly)?|rare(ly)?|likely) (is|are|do|does)|"
+    r"what (percentage|proportion|share) of)( (patients|people|adults|children) with)?|"
     r"how (is|are|do|should)( i| we| you)?|"
     r"what|when|which|why|how|tell me about)\s+",
     re.IGNORECASE,
@@ -96,7 +99,7 @@ _ASPECT = re.compile(
 _VERB = re.compile(
     r"\s+(be|been|being|get|gets|is|are|was|were|be used|used|treated|managed|diagnosed|"
     r"recommended|needed|indicated|helpful|useful|effective|safe|work|works|help|helps|"
-    r"improve|improves|cause|caused|mean|means)\b",
+    r"improve|improves|cause|caused|mean|means|have|has)\b",
     re.IGNORECASE,
 )
 

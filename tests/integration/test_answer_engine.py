@@ -392,6 +392,17 @@ def test_a_question_about_a_condition_opens_with_all_its_forms(engine: AnswerEng
     assert "typical CIDP and CIDP variants" in first, first
 
 
+def test_a_question_about_a_test_is_answered_about_that_test(engine: AnswerEngine) -> None:
+    # The electrodiagnostic criteria answer it; they are rules of a definition, which other
+    # yes/no questions do not open with, and "nerve biopsy is useful in atypical CIDP" is
+    # another test.
+    answer = engine.ask("Should nerve conduction studies be done in suspected CIDP?")
+    assert_well_cited(answer)
+    first = next(s.text for s in answer.sentences if s.is_claim)
+    assert re.search(r"electrodiagnos|nerve conduction", first, re.I), first
+    assert "biopsy" not in first, first
+
+
 def test_a_rate_in_a_chunk_dense_retrieval_misses_is_found(engine: AnswerEngine) -> None:
     # The NSVN cohort's "overall relapse rate ... was 46%" sits in a chunk whose embedding is
     # about treatment; the best-words chunk of each top source brings it in, and a finding

@@ -358,3 +358,21 @@ def test_a_short_question_naming_only_a_finding_keeps_the_condition_talked_about
     history = [Turn(question="What are the EGPA classification criteria?", answer="...")]
     rewritten = rule_based_standalone("Does mononeuritis multiplex count?", history)
     assert "EGPA" in rewritten, rewritten
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("How often do patients with NSVN relapse?", "NSVN relapse"),
+        (
+            "How common is peripheral neuropathy in Sjogren's syndrome?",
+            "peripheral neuropathy in Sjogren's syndrome",
+        ),
+        ("What percentage of patients with SLE have neuropathy?", "SLE neuropathy"),
+    ],
+)
+def test_a_how_often_question_carries_its_subject_not_its_question_words(
+    question: str, topic: str
+) -> None:
+    # Was "often do patients with NSVN relapse", carried as "(regarding often do ...)".
+    assert topic_of(question) == topic

@@ -318,6 +318,17 @@ _DEFINITION_HEADING = re.compile(r"\bdefin", re.IGNORECASE)
 TYPED = ("management", "dose", "diagnosis", "frequency", "prognosis")
 
 
+def rules_answer(analysis: QuestionAnalysis) -> bool:
+    """Rules of a definition or criteria answer work-up questions, questions about the rules,
+    and questions about a test ("Should nerve conduction studies be done in suspected
+    CIDP?" is answered by the electrodiagnostic criteria, not by when a nerve biopsy helps)."""
+    return (
+        analysis.type in ("diagnosis", "definition")
+        or bool(DEFINITIONAL.search(analysis.question))
+        or any(c.kind == "test" for c in analysis.focus)
+    )
+
+
 def asks_about_a_specific_finding(analysis: QuestionAnalysis) -> bool:
     """Trigeminal neuropathy in CTD, not neuropathy or neurological involvement in PAN: how
     PAN is treated answers the second, how Sjogren's neuropathy is treated not the first."""
@@ -649,9 +660,7 @@ class ExtractiveDrafter(Drafter):
         section_sims = classifier.similarities(sentence_vectors, headings)
         wanted = WANTED.get(analysis.type, set())
         has_setting = bool(analysis.populations or analysis.facets)
-        definitional_ok = analysis.type in ("diagnosis", "definition") or bool(
-            DEFINITIONAL.search(analysis.question)
-        )
+        definitional_ok = rules_answer(analysis)
         for i, candidate in enumerate(candidates):
             candidate.relevance = float(sentence_vectors[i] @ query)
             candidate.source_relevance = title_relevance[candidate.source_title]
@@ -701,10 +710,7 @@ class ExtractiveDrafter(Drafter):
         # ranker and retrieval's best source (below): their wording of a treatment, an outcome
         # or an aim is their own ("Is it always necessary?").
         known = known_share(analysis) >= 0.5
-        # Rules of a definition answer work-up questions, and questions about the rules.
-        definitional_ok = analysis.type in ("diagnosis", "definition") or bool(
-            DEFINITIONAL.search(analysis.question)
-        )
+        definitional_ok = rules_answer(analysis)
         usable = [
             c for c in gated if not c.off_population and (c.states_finding or definitional_ok)
         ]
