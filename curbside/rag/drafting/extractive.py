@@ -69,7 +69,7 @@ from curbside.rag.drafting.statements import (
     names_the_other_phase,
     speaks_to_one_form,
 )
-from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity
+from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity, term_pattern
 from curbside.rag.models import Evidence
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
@@ -308,6 +308,22 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
 
 # Words that do not tell one treatment or course from another.
 _GENERIC_KEYS = frozenset(_word_key(w) for w in ("therapy", "treatment", "drug", "patients"))
+
+
+# A statement for every patient with the condition ("An ankle-foot orthosis helps patients
+# with severe foot drop of any cause to walk better") answers a question that names no
+# setting before one for a single form ("In permanent foot drop, ... muscle-transfer").
+ANY_CAUSE = re.compile(r"\b(of any (cause|aetiology|etiology)|regardless of (the )?cause)\b", re.I)
+GENERAL_BONUS = 0.15
+
+
+def for_every_patient(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
+    """Said of every patient with what the question names in its own words: "foot drop of
+    any cause" for "How is foot drop treated?", but "neuropathic pain of any cause" is
+    wider than "painful diabetic neuropathy", and a question with a setting has one."""
+    if analysis.populations or analysis.facets or not ANY_CAUSE.search(candidate.text):
+        return False
+    return any(term_pattern(c.name).search(candidate.text) for c in analysis.focus)
 
 
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
@@ -771,11 +787,17 @@ class ExtractiveDrafter(Drafter):
             # "Raynaud's phenomenon in systemic sclerosis" is answered by a sentence about
             # both, not by compression neuropathies in SSc.
             usable = [c for c in usable if names_all(c.text, analysis.populations)] or usable
-        if asks_about_a_specific_finding(analysis) and known and analysis.type in TYPED:
+        if (
+            asks_about_a_specific_finding(analysis)
+            and known
+            and analysis.type in ("management", "dose")
+        ):
             # "How is trigeminal neuropathy in CTD treated?" is answered by what the sources
             # say of treating it, however little, not by how Sjogren's neuropathy is treated
             # (a CTD, so in the setting, but another neuropathy).
-            on_focus = [c for c in usable if c.names_focus]
+            # ...in the setting asked: "Foot drop is a common condition" does not say how
+            # often it occurs in lupus.
+            on_focus = [c for c in usable if c.names_focus and (c.names_setting or not has_setting)]
             if any(
                 answers_the_type(c.text, analysis.type, analysis.question)
                 or (analysis.type == "management" and c.names_treatment)
@@ -842,6 +864,7 @@ class ExtractiveDrafter(Drafter):
                         + 0.06 * c.names_focus_directly
                         + 0.02 * min(len(c.facets), 2)
                         + top_bonus * (c.number == 1)
+                        + GENERAL_BONUS * for_every_patient(c, analysis)
                     ),
                 )
         return None

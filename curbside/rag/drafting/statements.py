@@ -334,10 +334,12 @@ EVIDENCE_CLASS = re.compile(r"\bClass (I{1,3}|IV|[1-4])\b[^)]*\bevidence\b", re.
 # typical CIDP and CIDP variants" to all of them.
 _OPENS_WITH_A_FORM = re.compile(
     r"^(?:in|for|among)\s+(?:(?:patients|people|adults|children)\s+with\s+)?"
-    r"(motor|sensory|typical|atypical|spastic|permanent|vasculitic|hereditary|mild|moderate|"
-    r"severe|pure|proximal|distal|multifocal|demyelinating|axonal|refractory|relapsing|"
-    r"chronic|acute|juvenile|primary|secondary|painful|neuropsychiatric|localised|localized|"
-    r"limited|diffuse|cutaneous)\s+(.*)$",
+    # Kinds of the condition, not its severity or stage: "For severe sciatica of 6 to 12
+    # weeks' duration, one-year outcomes were similar ..." answers "Should people with
+    # sciatica have surgery early?".
+    r"(motor|sensory|typical|atypical|spastic|vasculitic|hereditary|pure|proximal|distal|"
+    r"multifocal|demyelinating|axonal|juvenile|neuropsychiatric|localised|localized|limited|"
+    r"diffuse|cutaneous)\s+(.*)$",
     re.IGNORECASE,
 )
 

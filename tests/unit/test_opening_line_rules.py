@@ -1,0 +1,68 @@
+"""Pure rules the extractive writer uses to choose its opening line."""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.rag.drafting.extractive import Candidate, for_every_patient
+from curbside.rag.drafting.statements import speaks_to_one_form
+from curbside.rag.question import analyze_question
+
+
+def candidate(text: str) -> Candidate:
+    return Candidate(text=text, number=1, passage_section="", quality=1.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "How is foot drop treated?",
+            "An ankle-foot orthosis helps patients with severe foot drop of any cause to walk.",
+            True,
+        ),
+        # Wider than what was asked: the question names diabetes, the sentence any cause.
+        (
+            "What are the first-line drugs for painful diabetic neuropathy?",
+            "Tricyclic antidepressants are recommended as first-line treatment for neuropathic "
+            "pain of any cause.",
+            False,
+        ),
+        # A question with a setting is answered in that setting.
+        (
+            "How is foot drop in lupus treated?",
+            "An ankle-foot orthosis helps patients with severe foot drop of any cause to walk.",
+            False,
+        ),
+        ("How is foot drop treated?", "In permanent foot drop, muscle transfer helps.", False),
+    ],
+)
+def test_a_statement_for_every_patient(question: str, sentence: str, expected: bool) -> None:
+    assert for_every_patient(candidate(sentence), analyze_question(question)) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "What is the first-line treatment for CIDP?",
+            "In motor CIDP, IVIg should be considered as first-line treatment.",
+            True,
+        ),
+        ("What is the first-line treatment in motor CIDP?", "In motor CIDP, IVIg ...", False),
+        (
+            "What is the first-line treatment for CIDP?",
+            "IVIg or corticosteroids are recommended as initial treatment for typical CIDP and "
+            "CIDP variants.",
+            False,
+        ),
+        # Severity is not a form: "For severe sciatica ..." answers a question on sciatica.
+        (
+            "Should people with sciatica have surgery early?",
+            "For severe sciatica of 6 to 12 weeks' duration, outcomes were similar.",
+            False,
+        ),
+    ],
+)
+def test_an_opening_about_one_form(question: str, sentence: str, expected: bool) -> None:
+    assert speaks_to_one_form(sentence, analyze_question(question)) is expected
