@@ -170,6 +170,20 @@ ENTITIES: tuple[Entity, ...] = (
         "motor neurone disease",
     ),
     _e("spinal muscular atrophy", "condition", "motor neuron", "sma"),
+    # Neighbours of conditions the corpus covers, named so that a question about them is not
+    # answered from the neighbour: the AAV glucocorticoid taper is no dose for giant cell
+    # arteritis, neuropsychiatric lupus treatment is not lupus nephritis treatment.
+    _e("giant cell arteritis", "condition", VASC, "gca", "temporal arteritis"),
+    _e("Takayasu arteritis", "condition", VASC, "takayasu's arteritis", "takayasu"),
+    _e("lupus nephritis", "condition", CTD),
+    _e(
+        "vitamin B12 deficiency",
+        "condition",
+        "deficiency",
+        "b12 deficiency",
+        "vitamin b12 deficiency neuropathy",
+        "cobalamin deficiency",
+    ),
     _e(
         "diabetes",
         "condition",

@@ -581,6 +581,10 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         "Is rituximab effective for vasculitic neuropathy?",
         # Foot drop after stroke is treated (AFO, FES) but nothing says how to prevent it.
         "How can foot drop be prevented after stroke?",
+        # The glucocorticoid taper is indexed for AAV; giant cell arteritis only as a name.
+        "What is the dose of prednisolone for giant cell arteritis?",
+        # Glucocorticoids and immunosuppressants are indexed for neuropsychiatric lupus.
+        "How is lupus nephritis treated?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

@@ -644,14 +644,16 @@ class ExtractiveDrafter(Drafter):
         )
         # Or about a neighbour in the same family: "In Sjogren's syndrome with vasculitic
         # neuropathy, high-dose glucocorticoids ..." is not how EGPA neuropathy is treated,
-        # though both are "vasculitic". A group that holds the one asked (AAV for EGPA) is
-        # not a neighbour; a question listing several entities is left to its facets.
+        # though both are "vasculitic". A question listing several entities is left to its
+        # facets.
         if analysis.populations and not analysis.facets and not candidate.names_setting:
             candidate.off_population = candidate.off_population or any(
                 e.kind == "condition"
-                and not e.members
                 and e.name.lower() not in asked.terms
                 and not asked.names_population(e.terms)
+                # A group is a neighbour unless it holds the one asked (AAV holds EGPA, not
+                # giant cell arteritis).
+                and not any(m.lower() in asked.population_terms for m in e.members)
                 for e in named
             )
         return candidate
