@@ -35,6 +35,12 @@ def candidate(text: str) -> Candidate:
             False,
         ),
         ("How is foot drop treated?", "In permanent foot drop, muscle transfer helps.", False),
+        # Two things asked about: a statement on one of them does not answer.
+        (
+            "Can vasculitic neuropathy present as foot drop?",
+            "An ankle-foot orthosis helps patients with severe foot drop of any cause to walk.",
+            False,
+        ),
     ],
 )
 def test_a_statement_for_every_patient(question: str, sentence: str, expected: bool) -> None:

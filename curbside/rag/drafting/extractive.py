@@ -320,10 +320,13 @@ GENERAL_BONUS = 0.15
 def for_every_patient(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
     """Said of every patient with what the question names in its own words: "foot drop of
     any cause" for "How is foot drop treated?", but "neuropathic pain of any cause" is
-    wider than "painful diabetic neuropathy", and a question with a setting has one."""
+    wider than "painful diabetic neuropathy", "foot drop of any cause" does not answer
+    "Can vasculitic neuropathy present as foot drop?", and a question with a setting has
+    one."""
     if analysis.populations or analysis.facets or not ANY_CAUSE.search(candidate.text):
         return False
-    return any(term_pattern(c.name).search(candidate.text) for c in analysis.focus)
+    focus = analysis.focus
+    return bool(focus) and all(term_pattern(c.name).search(candidate.text) for c in focus)
 
 
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
