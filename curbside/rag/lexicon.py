@@ -191,7 +191,16 @@ ENTITIES: tuple[Entity, ...] = (
         "diabetic",
         "diabetes mellitus",
         "diabetic neuropathy",
+    ),
+    _e(
+        "diabetic foot ulcer",
+        "condition",
+        "diabetes",
+        "diabetic foot ulcers",
         "diabetic foot",
+        "foot ulcer",
+        "foot ulcers",
+        "foot ulceration",
     ),
     _e(
         "chemotherapy-induced peripheral neuropathy",

@@ -325,6 +325,8 @@ def test_further_points_stay_with_the_treatment_asked(engine: AnswerEngine) -> N
         # "RA is a multisystem autoimmune disease" is no answer to how foot drop in RA is
         # treated, however well it matches the words.
         ("How is foot drop in rheumatoid arthritis treated?", r"multisystem|is common in"),
+        # A diabetic foot ulcer is not the neuropathic pain of diabetes.
+        ("How is diabetic foot ulcer infection treated?", r"pregabalin|duloxetine"),
     ],
 )
 def test_a_treatment_question_is_answered_with_treatment_of_what_was_asked(

@@ -106,7 +106,7 @@ def test_question_types(question: str, qtype: str) -> None:
         ),
         # A test is the subject, not "Diagnosis and work-up of nerve biopsy".
         ("When is a nerve biopsy indicated in polyneuropathy?", "Nerve biopsy for polyneuropathy"),
-        ("How should diabetic foot ulcers be prevented?", "Prevention of diabetic foot"),
+        ("How should diabetic foot ulcers be prevented?", "Prevention of diabetic foot ulcers"),
         ("What is the differential diagnosis of foot drop?", "Differential diagnosis of foot drop"),
         (
             "What if IVIg does not work in multifocal motor neuropathy?",
