@@ -145,7 +145,12 @@ def _bounded(question: str) -> str:
 
 
 def rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
-    return _bounded(_rule_based_standalone(question.strip(), history))
+    asked = question.strip()
+    standalone = _rule_based_standalone(asked, history)
+    if standalone != asked:
+        # "For how long?" loses its "For": the rewrite still reads as a question.
+        standalone = standalone[:1].upper() + standalone[1:]
+    return _bounded(standalone)
 
 
 def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:

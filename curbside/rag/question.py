@@ -486,7 +486,8 @@ _WHEN_IT_FAILS = re.compile(
 ASKS_AFTER_FAILURE = re.compile(
     r"\b(does ?n[o']t|do ?n[o']t|did ?n[o']t|is ?n[o']t|fails?|failed|not) "
     r"((sufficiently|fully) )?(respond\w*|help\w*|work\w*|effective|improve\w*)\b|"
-    r"\b(fail|fails|failed|refractory|no (response|improvement|benefit))\b",
+    r"\b(fail|fails|failed|refractory|no (response|improvement|benefit))\b|"
+    r"\b(stops?|stopped) (working|helping)\b|\bno longer (works?|helps?|effective)\b",
     re.IGNORECASE,
 )
 # The two phases of treating a relapsing condition such as vasculitis.

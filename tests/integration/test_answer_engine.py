@@ -357,6 +357,12 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
     )
     assert "do not address" not in given.text
     assert "12 weeks" in next(s.text for s in given.sentences if s.is_claim), given.text
+    # A follow-up "For how long?" asks how long to continue the treatment talked about.
+    from curbside.rag.models import Turn
+
+    first_turn = engine.ask("Is rituximab used in GPA?")
+    follow_up = engine.ask("For how long?", [Turn.from_answer(first_turn)])
+    assert "do not address how long to continue rituximab in GPA" in follow_up.text, follow_up.text
 
 
 @pytest.mark.parametrize(

@@ -376,3 +376,13 @@ def test_a_how_often_question_carries_its_subject_not_its_question_words(
 ) -> None:
     # Was "often do patients with NSVN relapse", carried as "(regarding often do ...)".
     assert topic_of(question) == topic
+
+
+def test_a_follow_up_on_a_treatment_that_stops_working_asks_what_next() -> None:
+    history = [Turn(question="How is MMN treated?")]
+    assert rule_based_standalone("What if IVIg stops working?", history) == (
+        "How should MMN be treated if IVIg does not help?"
+    )
+    # A rewrite that lost its first word still starts with a capital.
+    history = [Turn(question="Is rituximab used in GPA?")]
+    assert rule_based_standalone("For how long?", history)[0].isupper()

@@ -184,7 +184,7 @@ def test_a_huge_history_question_is_bounded_before_rewriting() -> None:
     history = [Turn(question="word " * 8000 + "in lupus?")]
     rewritten = rule_based_standalone("what about it?", history)
     assert len(rewritten) <= MAX_STANDALONE_CHARS
-    assert rewritten.startswith("what about word word")
+    assert rewritten.startswith("What about word word")
 
 
 def test_an_instruction_like_title_is_withheld_and_flagged() -> None:

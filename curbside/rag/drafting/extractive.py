@@ -288,7 +288,7 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
     instead of opening with advice on screening as if it answered."""
     asked = _ASKS_HOW_LONG.match(analysis.question)
     if asked is None:
-        return ""
+        return _treatment_duration_not_given(gated, analysis)
     aux, subject, verb, rest = asked.groups()
     # A duration of the thing asked: the 4-5 month glucocorticoid taper is not how long
     # maintenance therapy lasts.
@@ -304,6 +304,24 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
         verb, aux = (verb + "s" if aux == "does" else verb), ""
     said = " ".join(w for w in ("how long", subject, aux, verb) if w)
     return NOT_ADDRESSED.format(what=f"{said}{rest}")
+
+
+def _treatment_duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
+    """ "For how long?" after "Is rituximab used in GPA?" (asked as "how long (regarding
+    rituximab in GPA)?"): how long to continue the treatment talked about."""
+    drugs = analysis.treatments
+    if not _HOW_LONG.match(analysis.question) or len(drugs) != 1:
+        return ""
+    about = [c for c in gated if mentions(c.text, drugs[0])]
+    if any(_DURATION.search(c.text) and MAINTAINS.search(c.text) for c in about):
+        return ""
+    where = f" in {analysis.populations[0].name}" if analysis.populations else ""
+    return NOT_ADDRESSED.format(what=f"how long to continue {drugs[0].name}{where}")
+
+
+_HOW_LONG = re.compile(r"^\s*(?:for\s+)?how long\b", re.IGNORECASE)
+# A duration of treatment, not of an infusion ("2 g/kg given over 2 to 5 days").
+MAINTAINS = re.compile(r"\b(maintenance|continue\w*|for at least|stop\w*|withdraw\w*)\b", re.I)
 
 
 # Words that do not tell one treatment or course from another.
