@@ -122,6 +122,10 @@ def topic_of(question: str) -> str:
     "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
     "ankle-foot orthosis for foot drop after stroke"."""
     topic = _QUESTION_LEAD.sub("", question.strip()).rstrip("?. ").strip()
+    # "... MMN be treated if IVIg does not help" is about MMN: the condition clause goes.
+    topic = re.sub(
+        r"\s+(if|when|after) .*? (does|do|did|is|are) ?n[o']t .*$", "", topic, flags=re.I
+    )
     topic = _LINKING_VERB.sub("", topic)
     topic = _VERB.sub("", topic)
     # "How do I treat vasculitic neuropathy?" is about vasculitic neuropathy.

@@ -369,6 +369,7 @@ def test_a_short_question_naming_only_a_finding_keeps_the_condition_talked_about
             "peripheral neuropathy in Sjogren's syndrome",
         ),
         ("What percentage of patients with SLE have neuropathy?", "SLE neuropathy"),
+        ("How should MMN be treated if IVIg does not help?", "MMN"),
     ],
 )
 def test_a_how_often_question_carries_its_subject_not_its_question_words(
