@@ -300,6 +300,17 @@ def _split_items(text: str) -> list[str]:
 _OR_LIST = re.compile(r"\s*,\s*(?:or\s+)?|\s+(?:or|versus|vs\.?)\s+", re.IGNORECASE)
 
 
+def _is_setting_of_options(items: list[str]) -> bool:
+    kinds = [named[0].kind if (named := entities_in(item)) else "" for item in items]
+    options = ("treatment", "test")
+    rest = kinds[1:]
+    return (
+        kinds[0] in ("condition", "finding")
+        and all(k in (*options, "") for k in rest)  # an option the lexicon does not know
+        and any(k in options for k in rest)
+    )
+
+
 def _syntactic_items(question: str) -> list[str]:
     """Items of an explicit list ("such as A, B, or C"; "compare A and B")."""
     best: list[str] = []
@@ -321,6 +332,10 @@ def _syntactic_items(question: str) -> list[str]:
         items = [_ITEM_LEAD.sub("", i).strip(" .") for i in items]
         items[-1] = _ITEM_TAIL.sub("", items[-1])  # "alpha-lipoic acid be used"
         items = [i for i in items if i and len(i.split()) <= 6]
+        # "Which is better for foot drop after stroke, an AFO or FES?": the condition before
+        # the comma is the setting of a choice between treatments, not one of the options.
+        if len(items) >= 3 and _is_setting_of_options(items):
+            items = items[1:]
         if len(items) >= 2 and len(items) > len(best):
             best = items
     return best

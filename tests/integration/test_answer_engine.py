@@ -385,6 +385,23 @@ def test_what_is_x_opens_with_what_x_is(engine: AnswerEngine, question: str, ope
     assert first.startswith(opening), first
 
 
+def test_a_comparison_keeps_to_the_options_as_first_used_and_to_the_condition(
+    engine: AnswerEngine,
+) -> None:
+    # Both as initial treatment, not "Plasma exchange ... when IVIg and corticosteroids are
+    # ineffective", though that sentence names both options too.
+    answer = engine.ask("Compare IVIg and corticosteroids for CIDP.")
+    assert_well_cited(answer)
+    first = next(s.text for s in answer.sentences if s.is_claim)
+    assert "initial treatment" in first, first
+    # Results of duloxetine in chemotherapy-induced neuropathy (its quality of life, its
+    # trial's adverse events) do not compare it with pregabalin in diabetic neuropathy.
+    answer = engine.ask("Duloxetine versus pregabalin for painful diabetic neuropathy?")
+    assert_well_cited(answer)
+    claims = [s.text for s in answer.sentences if s.is_claim]
+    assert not any(re.search(r"CIPN|chemotherapy|placebo", c) for c in claims), claims
+
+
 def test_first_line_questions_are_not_answered_with_later_lines(engine: AnswerEngine) -> None:
     answer = engine.ask("What are the first-line drugs for painful diabetic neuropathy?")
     assert_well_cited(answer)

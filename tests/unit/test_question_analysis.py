@@ -108,6 +108,15 @@ def test_question_types(question: str, qtype: str) -> None:
         ("When is a nerve biopsy indicated in polyneuropathy?", "Nerve biopsy for polyneuropathy"),
         ("How should diabetic foot ulcers be prevented?", "Prevention of diabetic foot ulcers"),
         ("What is the differential diagnosis of foot drop?", "Differential diagnosis of foot drop"),
+        # The condition before the comma is the setting of the choice, not an option.
+        (
+            "Which is better for foot drop after stroke, an AFO or FES?",
+            "AFO versus FES for foot drop after stroke",
+        ),
+        (
+            "Which is better for sciatica, surgery or physiotherapy?",
+            "Surgery versus physiotherapy for sciatica",
+        ),
         (
             "What if IVIg does not work in multifocal motor neuropathy?",
             "Multifocal motor neuropathy: when IVIg does not help",

@@ -373,6 +373,20 @@ def asks_about_a_specific_finding(analysis: QuestionAnalysis) -> bool:
     return any(c.kind != "aspect" and c.terms and c.terms[0] not in broad for c in analysis.focus)
 
 
+def source_about_something_else(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
+    """The sentence's source is about a condition the question does not name, and about none
+    it does (by their own words: a title naming duloxetine does not name neuropathic pain).
+    The PAN guideline of the Vasculitis Foundation is about PAN."""
+    title = candidate.source_title
+    if not names_something_else(title, analysis):
+        return False
+    own = [
+        c.model_copy(update={"terms": c.terms[: c.direct_terms or None]})
+        for c in [*analysis.populations, *analysis.findings]
+    ]
+    return not any(mentions(title, c) for c in own)
+
+
 def of_the_kind_asked(further: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
     """A treatment question is answered by treatment: "RA is a multisystem autoimmune
     disease" is no answer to "How is foot drop in RA treated?", however well it matches the
@@ -384,6 +398,17 @@ def of_the_kind_asked(further: list[Candidate], analysis: QuestionAnalysis) -> l
         # than MIN_POINTS sentences name it.
         named = [c for c in further if c.names_focus]
         further = named if len(named) >= MIN_POINTS else further
+    if analysis.type in ("management", "dose", "comparison") and analysis.findings:
+        # "Duloxetine versus pregabalin for painful diabetic neuropathy": a duloxetine result
+        # in chemotherapy-induced neuropathy names the drug (which the lexicon relates to
+        # neuropathic pain) but another condition, and not the one asked; so does an adverse
+        # event from a trial in that condition.
+        further = [
+            c
+            for c in further
+            if c.names_focus_directly
+            or not (c.names_other_condition or source_about_something_else(c, analysis))
+        ]
     if analysis.type not in ("management", "dose"):
         return further
     return [
@@ -785,9 +810,12 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if PREVENTS.search(c.text)] or usable
         # One form of the condition only when the question asks about that form.
         usable = [c for c in usable if not speaks_to_one_form(c.text, analysis)] or usable
-        if analysis.type == "management" and not ASKS_ABOUT_A_LATER_LINE.search(analysis.question):
+        if analysis.type in ("management", "comparison") and not ASKS_ABOUT_A_LATER_LINE.search(
+            analysis.question
+        ):
             # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
-            # second-line or rescue treatment.
+            # second-line or rescue treatment; "Compare IVIg and corticosteroids for CIDP"
+            # with both as initial treatment, not with what to do when both fail.
             usable = [c for c in usable if not LATER_LINE.search(c.text)] or usable
         if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
