@@ -91,7 +91,8 @@ _LINKING_VERB = re.compile(
 _ASPECT = re.compile(
     r"^(the\s+)?(treatment|therapy|management|dose|dosing|dosage|diagnosis|work-?up|"
     r"evaluation|tests?|testing|imaging|prognosis|outcome|causes?|mechanisms?|side effects|"
-    r"risks?|surgery|prevention|screening|first[- ]line|second[- ]line|follow-?up|duration)\b",
+    r"risks?|surgery|prevention|screening|first[- ]line|second[- ]line|follow-?up|duration|"
+    r"maintenance|induction)\b",
     re.IGNORECASE,
 )
 
@@ -189,9 +190,14 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     if _PARTICIPLE.fullmatch(new_part):
         # "And treated?" -> "How is nonsystemic vasculitic neuropathy treated?"
         return f"How is {topic} {new_part.lower()}?"
-    if _ASPECT.match(new_part) and len(content_words(new_part)) <= 3:
+    swaps_phase = new_part.lower() in PHASES and re.search(
+        r"\b(induction|maintenance)\b", previous, re.IGNORECASE
+    )
+    if _ASPECT.match(new_part) and len(content_words(new_part)) <= 3 and not swaps_phase:
         # "and the treatment?" -> "What is the treatment of foot drop in SLE?"
         aspect = re.sub(r"^the\s+", "", new_part, flags=re.IGNORECASE)
+        # "What about maintenance?" asks about maintenance treatment (of remission).
+        aspect = re.sub(r"^(maintenance|induction)$", r"\1 treatment", aspect, flags=re.I)
         joint = "for" if re.search(r"\s(of|for)\s", aspect) else "of"  # "dose of gabapentin"
         return f"What is the {aspect} {joint} {topic}?"
     slot = _SLOT.match(previous.strip())

@@ -363,6 +363,11 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
     first_turn = engine.ask("Is rituximab used in GPA?")
     follow_up = engine.ask("For how long?", [Turn.from_answer(first_turn)])
     assert "do not address how long to continue rituximab in GPA" in follow_up.text, follow_up.text
+    # ...or the treatment phase talked about.
+    turns = [Turn.from_answer(engine.ask("How is GPA treated?"))]
+    turns.append(Turn.from_answer(engine.ask("What about maintenance?", turns)))
+    phase = engine.ask("For how long?", turns)
+    assert "do not address the duration of maintenance treatment of GPA" in phase.text, phase.text
 
 
 @pytest.mark.parametrize(

@@ -387,3 +387,10 @@ def test_a_follow_up_on_a_treatment_that_stops_working_asks_what_next() -> None:
     # A rewrite that lost its first word still starts with a capital.
     history = [Turn(question="Is rituximab used in GPA?")]
     assert rule_based_standalone("For how long?", history)[0].isupper()
+
+
+def test_a_follow_up_naming_a_phase_asks_for_that_treatment() -> None:
+    history = [Turn(question="How is GPA treated?")]
+    assert rule_based_standalone("What about maintenance?", history) == (
+        "What is the maintenance treatment of GPA?"
+    )

@@ -309,16 +309,25 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
 def _treatment_duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
     """ "For how long?" after "Is rituximab used in GPA?" (asked as "how long (regarding
     rituximab in GPA)?"): how long to continue the treatment talked about."""
-    drugs = analysis.treatments
-    if not _HOW_LONG.match(analysis.question) or len(drugs) != 1:
+    if not _HOW_LONG.match(analysis.question):
         return ""
-    about = [c for c in gated if mentions(c.text, drugs[0])]
+    drugs = analysis.treatments
+    carried = _REGARDING.search(analysis.question)
+    if len(drugs) == 1:
+        about = [c for c in gated if mentions(c.text, drugs[0])]
+        where = f" in {analysis.populations[0].name}" if analysis.populations else ""
+        what = f"how long to continue {drugs[0].name}{where}"
+    elif carried:  # "How long (regarding maintenance treatment of GPA)?"
+        about = gated
+        what = f"the duration of {carried.group(1)}"
+    else:
+        return ""
     if any(_DURATION.search(c.text) and MAINTAINS.search(c.text) for c in about):
         return ""
-    where = f" in {analysis.populations[0].name}" if analysis.populations else ""
-    return NOT_ADDRESSED.format(what=f"how long to continue {drugs[0].name}{where}")
+    return NOT_ADDRESSED.format(what=what)
 
 
+_REGARDING = re.compile(r"\(regarding (.+?)\)")
 _HOW_LONG = re.compile(r"^\s*(?:for\s+)?how long\b", re.IGNORECASE)
 # A duration of treatment, not of an infusion ("2 g/kg given over 2 to 5 days").
 MAINTAINS = re.compile(r"\b(maintenance|continue\w*|for at least|stop\w*|withdraw\w*)\b", re.I)
