@@ -82,6 +82,11 @@ def assert_well_cited(answer: Answer) -> None:
     assert "[99]" not in answer.text
 
 
+def first_claim(answer: Answer) -> str:
+    """The opening line a clinician reads first."""
+    return next(s.text for s in answer.sentences if s.is_claim)
+
+
 # ---- module fixtures ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory, ingest: Callable[..., Any]) -> Path:
@@ -356,7 +361,7 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
         "failed?"
     )
     assert "do not address" not in given.text
-    assert "12 weeks" in next(s.text for s in given.sentences if s.is_claim), given.text
+    assert "12 weeks" in first_claim(given), given.text
     # A follow-up "For how long?" asks how long to continue the treatment talked about.
     from curbside.rag.models import Turn
 
@@ -386,7 +391,7 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
 def test_what_is_x_opens_with_what_x_is(engine: AnswerEngine, question: str, opening: str) -> None:
     answer = engine.ask(question)
     assert_well_cited(answer)
-    first = next(s.text for s in answer.sentences if s.is_claim)
+    first = first_claim(answer)
     assert first.startswith(opening), first
 
 
@@ -397,7 +402,7 @@ def test_a_comparison_keeps_to_the_options_as_first_used_and_to_the_condition(
     # ineffective", though that sentence names both options too.
     answer = engine.ask("Compare IVIg and corticosteroids for CIDP.")
     assert_well_cited(answer)
-    first = next(s.text for s in answer.sentences if s.is_claim)
+    first = first_claim(answer)
     assert "initial treatment" in first, first
     # Results of duloxetine in chemotherapy-induced neuropathy (its quality of life, its
     # trial's adverse events) do not compare it with pregabalin in diabetic neuropathy.
@@ -418,7 +423,7 @@ def test_a_question_about_a_condition_opens_with_all_its_forms(engine: AnswerEng
     # Not "In motor CIDP, IVIg should be considered as first-line treatment".
     answer = engine.ask("What is the first-line treatment for CIDP?")
     assert_well_cited(answer)
-    first = next(s.text for s in answer.sentences if s.is_claim)
+    first = first_claim(answer)
     assert "typical CIDP and CIDP variants" in first, first
 
 
@@ -428,7 +433,7 @@ def test_a_question_about_a_test_is_answered_about_that_test(engine: AnswerEngin
     # another test.
     answer = engine.ask("Should nerve conduction studies be done in suspected CIDP?")
     assert_well_cited(answer)
-    first = next(s.text for s in answer.sentences if s.is_claim)
+    first = first_claim(answer)
     assert re.search(r"electrodiagnos|nerve conduction", first, re.I), first
     assert "biopsy" not in first, first
 

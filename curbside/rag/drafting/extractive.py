@@ -382,6 +382,12 @@ def asks_about_a_specific_finding(analysis: QuestionAnalysis) -> bool:
     return any(c.kind != "aspect" and c.terms and c.terms[0] not in broad for c in analysis.focus)
 
 
+def by_own_words(concept: Concept) -> Concept:
+    """The concept named only by its own terms, without related ones: "neuropathic pain" is
+    related to duloxetine, but a sentence naming duloxetine does not name the pain."""
+    return concept.model_copy(update={"terms": concept.terms[: concept.direct_terms or None]})
+
+
 def source_about_something_else(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
     """The sentence's source is about a condition the question does not name, and about none
     it does (by their own words: a title naming duloxetine does not name neuropathic pain).
@@ -389,10 +395,7 @@ def source_about_something_else(candidate: Candidate, analysis: QuestionAnalysis
     title = candidate.source_title
     if not names_something_else(title, analysis):
         return False
-    own = [
-        c.model_copy(update={"terms": c.terms[: c.direct_terms or None]})
-        for c in [*analysis.populations, *analysis.findings]
-    ]
+    own = [by_own_words(c) for c in [*analysis.populations, *analysis.findings]]
     return not any(mentions(title, c) for c in own)
 
 
@@ -577,10 +580,7 @@ class _Asked:
         parts = [*analysis.focus, *analysis.populations, *analysis.facets]
         return cls(
             parts=parts,
-            direct_focus=[
-                c.model_copy(update={"terms": c.terms[: c.direct_terms or None]})
-                for c in analysis.focus
-            ],
+            direct_focus=[by_own_words(c) for c in analysis.focus],
             specific_focus=[
                 c.model_copy(update={"terms": specific_terms(c)}) for c in analysis.focus
             ],
@@ -983,12 +983,8 @@ class ExtractiveDrafter(Drafter):
         about = [c for c in gated if any(mentions(c.text, d) for d in drugs)]
         # A dose given for another condition is not the answer either: the IVIg dose for
         # MMN in reply to "What dose of IVIg in CIDP?".
-        # By their own names: "neuropathic pain" is related to duloxetine, but a sentence
-        # naming duloxetine does not name painful diabetic neuropathy.
-        conditions = [
-            c.model_copy(update={"terms": c.terms[: c.direct_terms or None]})
-            for c in [*analysis.populations, *analysis.findings]
-        ]
+        # By their own names (a sentence naming duloxetine does not name the pain it treats).
+        conditions = [by_own_words(c) for c in [*analysis.populations, *analysis.findings]]
         if conditions:
             about = [
                 c
