@@ -412,6 +412,16 @@ def test_a_comparison_keeps_to_the_options_as_first_used_and_to_the_condition(
     assert not any(re.search(r"CIPN|chemotherapy|placebo", c) for c in claims), claims
 
 
+def test_an_outcome_said_as_sensation_not_regained_answers_a_prognosis_question(
+    engine: AnswerEngine,
+) -> None:
+    answer = engine.ask(
+        "What is the outcome of trigeminal neuropathy in connective tissue disease?"
+    )
+    assert_well_cited(answer)
+    assert "regained completely normal facial sensation" in answer.text, answer.text
+
+
 def test_first_line_questions_are_not_answered_with_later_lines(engine: AnswerEngine) -> None:
     answer = engine.ask("What are the first-line drugs for painful diabetic neuropathy?")
     assert_well_cited(answer)
@@ -620,6 +630,9 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         "What is the dose of prednisolone for giant cell arteritis?",
         # Glucocorticoids and immunosuppressants are indexed for neuropsychiatric lupus.
         "How is lupus nephritis treated?",
+        # The MMN guideline gives treatment "when disability is severe enough", not how
+        # patients fare.
+        "What is the prognosis of MMN?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

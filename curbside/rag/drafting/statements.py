@@ -48,6 +48,8 @@ ABOUT_THE_SOURCE = re.compile(
     r"voluntary guidance|appeared in both|published in both|every proper method|"
     r"other acceptable methods|(were|was) graded|evidence scheme|grading scheme|"
     r"companion \d{4}|evidence base for|developed jointly|literature published between|"
+    # Who wrote it ("The AAN developed the 2009 practice parameter ... jointly with ...").
+    r"developed the \d{4}|jointly with the|"
     r"were (all )?cross-?over (trials|studies)|"
     # What a document covers or replaces ("The 2010 EULAR recommendations cover diagnosis,
     # prevention and treatment of NPSLE", "... update the earlier EULAR recommendations").
@@ -146,8 +148,12 @@ _DOSE = re.compile(rf"{AMOUNT.pattern}|\bdoses?\b", re.IGNORECASE)
 # How patients fare, said outright: enough to answer "What is the prognosis of X?" ("Typical
 # CIDP is a progressive or relapsing ... weakness" describes the disease, not its outcome).
 FARES = re.compile(
-    r"\b(prognos\w*|outcomes?|recover\w*|improv\w*|remission|surviv\w*|mortality|died|"
-    r"death|disabilit\w*|favourable|favorable|relapse rate|relapsed|relapses? (in|occurred))\b",
+    # Disability that remains, not the disability that calls for treatment ("first-line
+    # treatment for MMN when disability is severe enough to warrant treatment").
+    r"\b(prognos\w*|outcomes?|recover\w*|regain\w*|improv\w*|remission|surviv\w*|mortality|died|"
+    r"death|(residual|long-term|permanent|persistent|lasting) disabilit\w*|"
+    r"disabilit\w* (at|after) |favourable|favorable|relapse rate|relapsed|"
+    r"relapses? (in|occurred))\b",
     re.IGNORECASE,
 )
 # ...or how the disease runs ("relapsing", "its course"): a wanted section for prognosis
