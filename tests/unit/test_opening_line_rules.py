@@ -28,10 +28,16 @@ def candidate(text: str) -> Candidate:
             "pain of any cause.",
             False,
         ),
-        # A question with a setting is answered in that setting.
+        # A treatment for foot drop of any cause treats it in lupus too...
         (
             "How is foot drop in lupus treated?",
             "An ankle-foot orthosis helps patients with severe foot drop of any cause to walk.",
+            True,
+        ),
+        # ...but a finding about foot drop of any cause does not say how often it occurs there.
+        (
+            "How often does foot drop occur in lupus?",
+            "Foot drop of any cause is common.",
             False,
         ),
         ("How is foot drop treated?", "In permanent foot drop, muscle transfer helps.", False),

@@ -347,10 +347,13 @@ GENERAL_BONUS = 0.15
 def for_every_patient(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
     """Said of every patient with what the question names in its own words: "foot drop of
     any cause" for "How is foot drop treated?", but "neuropathic pain of any cause" is
-    wider than "painful diabetic neuropathy", "foot drop of any cause" does not answer
-    "Can vasculitic neuropathy present as foot drop?", and a question with a setting has
-    one."""
-    if analysis.populations or analysis.facets or not ANY_CAUSE.search(candidate.text):
+    wider than "painful diabetic neuropathy", and "foot drop of any cause" does not answer
+    "Can vasculitic neuropathy present as foot drop?"."""
+    if not ANY_CAUSE.search(candidate.text):
+        return False
+    if (analysis.populations or analysis.facets) and analysis.type != "management":
+        # A treatment for foot drop of any cause treats foot drop in RA; a finding about foot
+        # drop of any cause does not say how often it occurs in lupus.
         return False
     focus = analysis.focus
     return bool(focus) and all(term_pattern(c.name).search(candidate.text) for c in focus)
