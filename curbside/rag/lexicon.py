@@ -467,10 +467,20 @@ def entities_in(text: str) -> list[Entity]:
     The longest term wins a stretch of text: "vasculitic neuropathy" is one finding, not also
     "vasculitis" and "neuropathy"; "painful diabetic neuropathy" is not also "diabetes".
     """
+    return list(_entities_in(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _entities_in(text: str) -> tuple[Entity, ...]:
+    # Cached: the writer asks this of every candidate sentence and of its source's title,
+    # the same titles many times per question.
     folded = normalize(text).replace("\u2019", "'")
+    lowered = folded.lower()
     matches: list[tuple[int, int, Entity]] = []
     for entity in ENTITIES:
         for term in entity.terms:
+            if _first_word(term) not in lowered:
+                continue  # cheap test first: a term cannot match without its first word
             for match in term_pattern(term).finditer(folded):
                 if _short_upper_ok(term, folded[match.start() : match.end()]):
                     matches.append((match.start(), match.end(), entity))
@@ -483,4 +493,11 @@ def entities_in(text: str) -> list[Entity]:
         taken.append((start, end))
         kept.append((start, entity))
     kept.sort(key=lambda k: k[0])
-    return list(dict.fromkeys(e for _, e in kept))
+    return tuple(dict.fromkeys(e for _, e in kept))
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_word(term: str) -> str:
+    """The term's first word up to any hyphen, space or apostrophe, lower case: present in
+    any text the term's pattern matches ("sjogren" for "Sjogren's syndrome")."""
+    return re.split(r"[\s'-]", normalize(term).lower(), maxsplit=1)[0]
