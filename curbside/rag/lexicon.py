@@ -329,6 +329,7 @@ ENTITIES: tuple[Entity, ...] = (
         "neurologic complications",
     ),
     _e("small fibre neuropathy", "finding", "", "small fiber neuropathy", "small-fibre"),
+    _e("digital ulcer", "finding", "", "digital ulcers", "digital tip ulcers", "fingertip ulcers"),
     _e("trigeminal neuropathy", "finding", "", "trigeminal sensory neuropathy", "trigeminal"),
     _e("carpal tunnel syndrome", "finding", "", "carpal tunnel", "median nerve entrapment"),
     _e("neuropathic pain", "finding", "", "painful neuropathy", "painful diabetic neuropathy"),

@@ -301,6 +301,13 @@ def test_when_a_drug_fails_the_answer_says_what_to_do_next(engine: AnswerEngine)
         ("How should diabetic foot ulcers be prevented?", r"prevention"),
         # The recommendation, before the guideline's conclusion about its evidence.
         ("Which laboratory tests should be done in distal symmetric polyneuropathy?", r"Level"),
+        # The finding asked about in its setting, though the lexicon knows neither iloprost
+        # nor PDE-5 inhibitors ("compression neuropathies in SSc can be treated with
+        # surgical decompression" is another finding's treatment).
+        ("How are digital ulcers treated in systemic sclerosis?", r"digital ulcers"),
+        # Whether a drug works is answered by its first-line use, not by what to do when it
+        # is not effective enough.
+        ("Does IVIg work for MMN?", r"first-line"),
     ],
 )
 def test_the_opening_line_is_the_kind_of_statement_asked_for(

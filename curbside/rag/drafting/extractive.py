@@ -382,7 +382,7 @@ def asks_about_a_specific_finding(analysis: QuestionAnalysis) -> bool:
     """Trigeminal neuropathy in CTD, not neuropathy or neurological involvement in PAN: how
     PAN is treated answers the second, how Sjogren's neuropathy is treated not the first."""
     broad = {b.lower() for b in BROAD_FINDINGS}
-    return any(c.kind != "aspect" and c.terms and c.terms[0] not in broad for c in analysis.focus)
+    return any(c.kind == "finding" and c.terms[0] not in broad for c in analysis.focus)
 
 
 def by_own_words(concept: Concept) -> Concept:
@@ -822,12 +822,18 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if PREVENTS.search(c.text)] or usable
         # One form of the condition only when the question asks about that form.
         usable = [c for c in usable if not speaks_to_one_form(c.text, analysis)] or usable
-        if analysis.type in ("management", "comparison") and not ASKS_ABOUT_A_LATER_LINE.search(
-            analysis.question
+        if (
+            analysis.type in ("management", "comparison")
+            or (analysis.type == "yes_no" and analysis.treatments)
+        ) and not (
+            ASKS_ABOUT_A_LATER_LINE.search(analysis.question)
+            or ASKS_AFTER_FAILURE.search(analysis.question)
         ):
             # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
             # second-line or rescue treatment; "Compare IVIg and corticosteroids for CIDP"
-            # with both as initial treatment, not with what to do when both fail.
+            # with both as initial treatment, not with what to do when both fail; "Does IVIg
+            # work for MMN?" with IVIg as first-line treatment, not with what to do when it
+            # is not effective enough.
             usable = [c for c in usable if not LATER_LINE.search(c.text)] or usable
         if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
@@ -864,6 +870,8 @@ class ExtractiveDrafter(Drafter):
             if any(
                 answers_the_type(c.text, analysis.type, analysis.question)
                 or (analysis.type == "management" and c.names_treatment)
+                # a drug the lexicon does not know ("iloprost"), read as treatment by meaning
+                or c.section in WANTED.get(analysis.type, set())
                 for c in on_focus
             ):
                 usable = on_focus
