@@ -822,18 +822,14 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if PREVENTS.search(c.text)] or usable
         # One form of the condition only when the question asks about that form.
         usable = [c for c in usable if not speaks_to_one_form(c.text, analysis)] or usable
-        if (
-            analysis.type in ("management", "comparison")
-            or (analysis.type == "yes_no" and analysis.treatments)
-        ) and not (
-            ASKS_ABOUT_A_LATER_LINE.search(analysis.question)
-            or ASKS_AFTER_FAILURE.search(analysis.question)
+        if analysis.type in ("management", "comparison") and not ASKS_ABOUT_A_LATER_LINE.search(
+            analysis.question
         ):
             # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
             # second-line or rescue treatment; "Compare IVIg and corticosteroids for CIDP"
-            # with both as initial treatment, not with what to do when both fail; "Does IVIg
-            # work for MMN?" with IVIg as first-line treatment, not with what to do when it
-            # is not effective enough.
+            # with both as initial treatment, not with what to do when both fail. (Not for a
+            # yes/no question on one drug: "Tramadol is recommended as second-line treatment"
+            # answers "Is tramadol recommended for neuropathic pain?".)
             usable = [c for c in usable if not LATER_LINE.search(c.text)] or usable
         if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
