@@ -237,7 +237,8 @@ def test_cli_prints_markup_backslashes_and_odd_titles_as_text(
     assert "Traceback" not in output and "MarkupError" not in output
     assert "[/bold]" in output  # the user's text is shown as typed
     assert "L4\\L5" in output  # the backslash survived into the follow-up's search
-    assert "how is foot drop with L4\\L5 disc herniation treated?" in output
+    # The rewrite starts with a capital, whatever the user typed.
+    assert "How is foot drop with L4\\L5 disc herniation treated?" in output
     assert "what to do?." not in output  # a title ending in "?" gets no extra period
     assert output.count("Professional Medical Disclaimer") == 3
 
