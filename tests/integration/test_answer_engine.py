@@ -305,6 +305,9 @@ def test_when_a_drug_fails_the_answer_says_what_to_do_next(engine: AnswerEngine)
         # nor PDE-5 inhibitors ("compression neuropathies in SSc can be treated with
         # surgical decompression" is another finding's treatment).
         ("How are digital ulcers treated in systemic sclerosis?", r"digital ulcers"),
+        # Whether a drug works is not answered by what to do if it is not effective enough,
+        # nor by how often to give it as maintenance.
+        ("Does IVIg work for MMN?", r"first-line"),
     ],
 )
 def test_the_opening_line_is_the_kind_of_statement_asked_for(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from curbside.rag.drafting.extractive import Candidate, for_every_patient
-from curbside.rag.drafting.statements import speaks_to_one_form
+from curbside.rag.drafting.statements import says_it_fails, speaks_to_one_form
 from curbside.rag.question import analyze_question
 
 
@@ -78,3 +78,33 @@ def test_a_statement_for_every_patient(question: str, sentence: str, expected: b
 )
 def test_an_opening_about_one_form(question: str, sentence: str, expected: bool) -> None:
     assert speaks_to_one_form(sentence, analyze_question(question)) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "Does IVIg work for MMN?",
+            "If IVIg is not sufficiently effective in MMN, immunosuppressive treatment may be "
+            "considered.",
+            True,
+        ),
+        (
+            "Does IVIg work for MMN?",
+            "Intravenous immunoglobulin (IVIg) 2 g/kg is the first-line treatment for MMN.",
+            False,
+        ),
+        # Another treatment failing is the place of the one asked, not its failure.
+        (
+            "Is plasma exchange used in CIDP?",
+            "Plasma exchange is recommended for CIDP when IVIg and corticosteroids are "
+            "ineffective.",
+            False,
+        ),
+    ],
+)
+def test_a_sentence_about_the_treatment_asked_failing(
+    question: str, sentence: str, expected: bool
+) -> None:
+    drug = analyze_question(question).treatments[0]
+    assert says_it_fails(sentence, drug) is expected

@@ -67,6 +67,7 @@ from curbside.rag.drafting.statements import (
     names_as_subject,
     names_something_else,
     names_the_other_phase,
+    says_it_fails,
     speaks_to_one_form,
 )
 from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity, term_pattern
@@ -327,6 +328,7 @@ def _treatment_duration_not_given(gated: list[Candidate], analysis: QuestionAnal
     return NOT_ADDRESSED.format(what=what)
 
 
+_MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
 _REGARDING = re.compile(r"\(regarding (.+?)\)")
 _HOW_LONG = re.compile(r"^\s*(?:for\s+)?how long\b", re.IGNORECASE)
 # A duration of treatment, not of an infusion ("2 g/kg given over 2 to 5 days").
@@ -845,6 +847,14 @@ class ExtractiveDrafter(Drafter):
                 if mentions(c.text, drugs[0])
                 and answers_the_type(c.text, "management", analysis.question) >= 2
             ]
+            if not ASKS_AFTER_FAILURE.search(analysis.question):
+                # "Does IVIg work for MMN?" is not answered by what to do if IVIg is not
+                # effective enough ("Tramadol is recommended as second-line treatment" does
+                # answer "Is tramadol recommended?").
+                verdicts = [c for c in verdicts if not says_it_fails(c.text, drugs[0])] or verdicts
+            if not ASKS_ABOUT_A_LATER_LINE.search(analysis.question):
+                # ...nor by how often to give it as maintenance.
+                verdicts = [c for c in verdicts if not _MAINTENANCE.search(c.text)] or verdicts
             usable = verdicts or usable
         # "How is X treated?" opens with a treatment said as advice or a result, "What tests
         # ...?" with a test, "What dose ...?" with a dose, when any sentence gives one.

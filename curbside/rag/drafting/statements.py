@@ -365,3 +365,22 @@ def speaks_to_one_form(text: str, analysis: QuestionAnalysis) -> bool:
         for concept in [*analysis.focus, *analysis.populations]
         for term in concept.terms[: concept.direct_terms or None]
     )
+
+
+_FAILS = (
+    r"(is|are)\s+not\s+(sufficiently\s+|fully\s+)?effective|(is|are)\s+ineffective|"
+    r"fails?|failed|(is|are)\s+not\s+tolerated"
+)
+
+
+def says_it_fails(text: str, concept: Concept) -> bool:
+    """Is the sentence about what to do when this treatment does not work ("If IVIg is not
+    sufficiently effective in MMN, ...")? Naming it among others that fail ("when IVIg and
+    corticosteroids are ineffective") counts too; another treatment's failure does not."""
+    folded = normalize(text)
+    for term in concept.terms[: concept.direct_terms or None]:
+        named = term_pattern(term).pattern
+        clause = rf"\b(if|when|after)\b[^,;.]*?(?:{named})[^,;.]*?\b({_FAILS})\b"
+        if re.search(clause, folded, re.IGNORECASE):
+            return True
+    return False
