@@ -286,44 +286,37 @@ _DURATION = re.compile(
 def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
     """ "How long should maintenance therapy continue in AAV?" asks for a duration: when no
     sentence about the subject gives one, the answer says so before what the sources do say,
-    instead of opening with advice on screening as if it answered."""
-    asked = _ASKS_HOW_LONG.match(analysis.question)
-    if asked is None:
-        return _treatment_duration_not_given(gated, analysis)
-    aux, subject, verb, rest = asked.groups()
-    # A duration of the thing asked: the 4-5 month glucocorticoid taper is not how long
-    # maintenance therapy lasts.
-    wanted = {_word_key(w) for w in content_words(subject)} - _GENERIC_KEYS
-    about = [c for c in gated if c.names_focus or not analysis.focus]
-    if any(
-        _DURATION.search(c.text) and wanted <= {_word_key(w) for w in content_words(c.text)}
-        for c in about
-    ):
-        return ""
-    aux = aux.lower()
-    if aux in ("do", "does"):  # "how long recovery takes", not "... does take"
-        verb, aux = (verb + "s" if aux == "does" else verb), ""
-    said = " ".join(w for w in ("how long", subject, aux, verb) if w)
-    return NOT_ADDRESSED.format(what=f"{said}{rest}")
-
-
-def _treatment_duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
-    """ "For how long?" after "Is rituximab used in GPA?" (asked as "how long (regarding
-    rituximab in GPA)?"): how long to continue the treatment talked about."""
-    if not _HOW_LONG.match(analysis.question):
+    instead of opening with advice on screening as if it answered. "For how long?" after a
+    treatment ("how long (regarding rituximab in GPA)?") asks how long to continue it."""
+    question = analysis.question
+    if not _HOW_LONG.match(question):
         return ""
     drugs = analysis.treatments
-    carried = _REGARDING.search(analysis.question)
-    if len(drugs) == 1:
+    carried = _REGARDING.search(question)
+    asked = _ASKS_HOW_LONG.match(question)
+    if asked:
+        aux, subject, verb, rest = asked.groups()
+        # A duration of the thing asked: the 4-5 month glucocorticoid taper is not how long
+        # maintenance therapy lasts.
+        wanted = {_word_key(w) for w in content_words(subject)} - _GENERIC_KEYS
+        about = [c for c in gated if c.names_focus or not analysis.focus]
+        gives = [c for c in about if wanted <= {_word_key(w) for w in content_words(c.text)}]
+        aux = aux.lower()
+        if aux in ("do", "does"):  # "how long recovery takes", not "... does take"
+            verb, aux = (verb + "s" if aux == "does" else verb), ""
+        what = " ".join(w for w in ("how long", subject, aux, verb) if w) + rest
+    elif len(drugs) == 1:
+        # A duration of treatment, not of an infusion ("2 g/kg given over 2 to 5 days").
         about = [c for c in gated if mentions(c.text, drugs[0])]
+        gives = [c for c in about if MAINTAINS.search(c.text)]
         where = f" in {analysis.populations[0].name}" if analysis.populations else ""
         what = f"how long to continue {drugs[0].name}{where}"
     elif carried:  # "How long (regarding maintenance treatment of GPA)?"
-        about = gated
+        gives = [c for c in gated if MAINTAINS.search(c.text)]
         what = f"the duration of {carried.group(1)}"
     else:
         return ""
-    if any(_DURATION.search(c.text) and MAINTAINS.search(c.text) for c in about):
+    if any(_DURATION.search(c.text) for c in gives):
         return ""
     return NOT_ADDRESSED.format(what=what)
 
@@ -331,7 +324,6 @@ def _treatment_duration_not_given(gated: list[Candidate], analysis: QuestionAnal
 _MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
 _REGARDING = re.compile(r"\(regarding (.+?)\)")
 _HOW_LONG = re.compile(r"^\s*(?:for\s+)?how long\b", re.IGNORECASE)
-# A duration of treatment, not of an infusion ("2 g/kg given over 2 to 5 days").
 MAINTAINS = re.compile(r"\b(maintenance|continue\w*|for at least|stop\w*|withdraw\w*)\b", re.I)
 
 
@@ -868,10 +860,8 @@ class ExtractiveDrafter(Drafter):
             and analysis.type in ("management", "dose")
         ):
             # "How is trigeminal neuropathy in CTD treated?" is answered by what the sources
-            # say of treating it, however little, not by how Sjogren's neuropathy is treated
-            # (a CTD, so in the setting, but another neuropathy).
-            # ...in the setting asked: "Foot drop is a common condition" does not say how
-            # often it occurs in lupus.
+            # say of treating it, in the setting asked, however little; not by how Sjogren's
+            # neuropathy is treated (a CTD, so in the setting, but another neuropathy).
             on_focus = [c for c in usable if c.names_focus and (c.names_setting or not has_setting)]
             if any(
                 answers_the_type(c.text, analysis.type, analysis.question)
