@@ -217,6 +217,13 @@ class RetrievalSettings(_Group):
         description="Chunks added from a guidelines-only search for each question (0 turns "
         "it off); the writer uses them only when they are on topic.",
     )
+    body_quota: int = Field(
+        3,
+        ge=0,
+        le=10,
+        description="Chunks added from the sources of a guideline body the question names "
+        "('What does the AAN recommend ...?'), nearest to the question (0 turns it off).",
+    )
     max_chunks_per_source: int = Field(
         2, ge=1, description="Diversity: at most this many chunks of one source in the context."
     )

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from curbside.rag.bodies import bodies_named
 from curbside.rag.expansion import THESAURUS
 from curbside.rag.lexicon import Entity, entities_in, find_entity, term_pattern
 from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, normalize
@@ -62,6 +63,10 @@ class QuestionAnalysis(BaseModel):
     )
     constraints: list[str] = Field(
         default_factory=list, description="Setting phrases such as 'after stroke'."
+    )
+    bodies: list[str] = Field(
+        default_factory=list,
+        description="Guideline bodies the question names ('AAN', 'EULAR'), by abbreviation.",
     )
     title: str = ""
 
@@ -151,7 +156,7 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
         "management",
         re.compile(
             r"\b(treat\w*|manag\w*|therap\w*|first[- ]line|second[- ]line|"
-            r"recommend\w*|surgery|rehabilitat\w*|drugs?|medication\w*|"
+            r"surgery|rehabilitat\w*|drugs?|medication\w*|"
             r"orthos[ie]s|prevent\w*)\b",
             re.I,
         ),
@@ -161,11 +166,14 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
         re.compile(
             r"\b(diagnos\w*|work-?up|evaluat\w*|investigat\w*|tests?|testing|"
             r"biopsy|electrodiagnos\w*|nerve conduction|imaging|criteria|"
-            r"classif\w*|distinguish|differentiat\w*|locali[sz]\w*|"
+            r"classif\w*|distinguish|differentiat\w*|locali[sz]\w*|screen\w* for|"
             r"which nerves?)\b",
             re.I,
         ),
     ),
+    # "Recommend" alone asks what to do: "What does the ADA recommend for screening ...?"
+    # asks for tests, "What is recommended for foot drop?" for treatment.
+    ("management", re.compile(r"\brecommend\w*", re.I)),
     (
         # Asked outright ("What is the prognosis of ...?"); a study title that mentions
         # "outcome measures" is not a question about prognosis.
@@ -462,6 +470,7 @@ def analyze_question(question: str) -> QuestionAnalysis:
         populations=populations,
         facets=facets,
         constraints=constraints,
+        bodies=bodies_named(question),
     )
     analysis.title = make_title(analysis)
     return analysis

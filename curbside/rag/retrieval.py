@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curbside.rag.bodies import issued_by
 from curbside.rag.expansion import expand_query
 from curbside.rag.lexical import LexicalIndex, index_path, load_fresh_lexical_index
 from curbside.rag.models import Evidence, EvidenceSource, Passage, SourceMeta
@@ -113,6 +114,8 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._words: dict[str, set[str]] = {}
         self._checked_at = 0.0  # when the lexical index was last compared with the store
+        # Indexed sources' metadata, read again when the lexical index's fingerprint changes.
+        self._metas: tuple[str, dict[str, SourceMeta]] = ("", {})
 
     # ---- the lexical side, kept in step with the store -----------------------------
     def _stamp(self) -> tuple[int, float]:
@@ -243,9 +246,46 @@ class HybridRetriever:
             hits = self.add_opening_passages(hits)
         if analysis is not None and analysis.facets and self.settings.facet_quota:
             hits = self.add_facet_evidence(hits, analysis, filters)
+        if analysis is not None and analysis.bodies and self.settings.body_quota:
+            hits = self.add_body_evidence(query, hits, analysis, filters)
         if self.settings.guideline_quota and (filters is None or filters.kind is None):
             hits = self.add_guideline_evidence(query, hits, filters)
         return group_into_sources(query, hits, best)
+
+    def sources_issued_by(self, body: str) -> list[str]:
+        """Ids of the indexed sources a guideline body issued ("AAN")."""
+        fingerprint = self.lexical().fingerprint  # changes whenever the indexed chunks do
+        stamp, metas = self._metas
+        if stamp != fingerprint:
+            metas = {sid: meta for sid, (meta, _) in self.store.sources().items()}
+            self._metas = (fingerprint, metas)
+        return [sid for sid, m in metas.items() if issued_by(m.title, m.publisher, body)]
+
+    def add_body_evidence(
+        self,
+        query: str,
+        hits: list[tuple[Passage, SourceMeta]],
+        analysis: QuestionAnalysis,
+        filters: SearchFilters | None = None,
+    ) -> list[tuple[Passage, SourceMeta]]:
+        """ "What does the AAN recommend for ...?": the chunks of that body's sources nearest
+        to the question, and the one sharing its words best, even when another source
+        answers the question more closely (that one's word is not what was asked)."""
+        ids = list(dict.fromkeys(s for b in analysis.bodies for s in self.sources_issued_by(b)))
+        if not ids:
+            return hits
+        quota = self.settings.body_quota
+        clauses: list[dict[str, Any]] = [{"source_id": {"$in": ids}}]
+        if filters is not None and (where := filters.chroma_where()) is not None:
+            clauses.append(where)
+        where_all = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        vector = self.embedder.encode_cached([query])[0].tolist()
+        have = {p.chunk_id for p, _ in hits}
+        found = self.store.query(vector, quota + len(hits), where_all)
+        added = [(p, m) for p, m in found if p.chunk_id not in have][:quota]
+        result = [*hits, *added]
+        own = list(dict.fromkeys(m.id for _, m in added))[:2]
+        return self.widen_by_words(query, result, own)
 
     def add_guideline_evidence(
         self,

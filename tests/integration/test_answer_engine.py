@@ -350,6 +350,69 @@ def test_a_treatment_question_is_answered_with_treatment_of_what_was_asked(
     assert claims and not any(re.search(not_about, c) for c in claims), claims
 
 
+@pytest.mark.parametrize(
+    ("question", "body", "opening"),
+    [
+        # The ADA position statement gives the first-line drugs too: the AAN's word was asked.
+        (
+            "What does the AAN recommend for painful diabetic neuropathy?",
+            "American Academy of Neurology",
+            r"should be offered",
+        ),
+        # "Recommend ... for screening" asks for a work-up, not for the treatment of the pain.
+        (
+            "What does the ADA recommend for screening for diabetic neuropathy?",
+            "American Diabetes Association",
+            r"[Ss]creening",
+        ),
+        # Not the sentence saying which guideline this one revises.
+        (
+            "What does the EAN/PNS guideline recommend as first-line treatment of CIDP?",
+            "European Academy of Neurology",
+            r"IVIg|immunoglobulin|corticosteroid",
+        ),
+    ],
+)
+def test_a_question_naming_a_guideline_body_opens_with_that_bodys_word(
+    engine: AnswerEngine, question: str, body: str, opening: str
+) -> None:
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    assert "do not address what" not in answer.text, answer.text
+    opener = next(s for s in answer.sentences if s.is_claim)
+    issuers = {r.number: f"{r.meta.title} {r.meta.publisher}" for r in answer.references}
+    assert all(body in issuers[n] for n in opener.citations), (opener, issuers)
+    assert re.search(opening, opener.text), opener.text
+
+
+@pytest.mark.parametrize(
+    ("question", "note"),
+    [
+        # The indexed AHA/ASA summary covers only the guideline's background and methods.
+        (
+            "What does the AHA recommend for foot drop after stroke?",
+            "The indexed sources do not address what the American Heart Association (AHA) "
+            "says on this question.",
+        ),
+        (
+            "What does the WHO recommend for neuropathic pain?",
+            "The indexed sources do not address what the World Health Organization (WHO) says "
+            "on this question.",
+        ),
+    ],
+)
+def test_a_body_whose_word_is_not_indexed_is_said_to_be_silent(
+    engine: AnswerEngine, question: str, note: str
+) -> None:
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    # (The delivered Markdown escapes the parentheses.)
+    assert answer.text.split("\n\n")[1].replace("\\", "") == note, answer.text
+    # ...and what the other sources say follows, cited, not a sentence about the guideline.
+    assert answer.references, answer.text
+    assert not re.search(r"summarises|endorsed|regards the", answer.text), answer.text
+
+
 def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngine) -> None:
     # No indexed source says how long AAV maintenance lasts; the 4-5 month glucocorticoid
     # taper is not that duration, and screening advice is no answer to "how long".

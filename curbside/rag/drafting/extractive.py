@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from curbside.rag.bodies import described, issued_by
 from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.layout import (
     BY_CONDITION,
@@ -91,6 +92,9 @@ NOT_ANSWERED = "The sources do not answer this question."
 RELATIVE_FLOOR = 0.5  # further points score at least this share of the opening line's score
 ABSOLUTE_FLOOR = 0.3  # ...or at least this (a strong opening line must not silence the rest)
 MIN_POINTS = 2  # further points offered whatever their score, when on-topic ones exist
+# A sentence from the guideline body the question names ranks above one from another
+# source that answers about as well ("What does the AAN recommend ...?").
+BODY_BONUS = 0.1
 SOURCE_CAP = 6  # further points from one source, at most
 TOP_SOURCE_BONUS = 0.2  # the opening line leans to the best-retrieved source
 MAX_HEDGES = 1  # statements about the evidence rather than the patient, per answer
@@ -149,6 +153,8 @@ class Candidate:
     names_treatment: bool = False  # a treatment of the lexicon or treatment in plain words
     title_names_question: float = 0.0  # share of the question's parts its source's title names
     first_in_passage: bool = False
+    # The guideline bodies the question names that issued its source ("AAN").
+    from_bodies: list[str] = field(default_factory=list)
     question_has_focus: bool = True
     facets: list[str] = field(default_factory=list)
     off_population: bool = False
@@ -163,6 +169,10 @@ class Candidate:
     score: float = 0.0
     section: str = ""
     features: list[float] = field(default_factory=list)
+
+    @property
+    def by_body_asked(self) -> bool:
+        return bool(self.from_bodies)
 
     @property
     def states_finding(self) -> bool:
@@ -336,6 +346,45 @@ _GENERIC_KEYS = frozenset(_word_key(w) for w in ("therapy", "treatment", "drug",
 # setting before one for a single form ("In permanent foot drop, ... muscle-transfer").
 ANY_CAUSE = re.compile(r"\b(of any (cause|aetiology|etiology)|regardless of (the )?cause)\b", re.I)
 GENERAL_BONUS = 0.15
+
+
+def from_the_body_asked(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
+    """The on-topic sentences of the guideline bodies the question names that say what is
+    asked: the PNS vasculitic-neuropathy guideline's pathology criteria do not answer "What
+    does the PNS guideline say about treating vasculitic neuropathy?"."""
+    own = [c for c in gated if c.by_body_asked]
+    if analysis.type in ("yes_no", "other", "definition"):
+        return own
+    wanted = WANTED.get(analysis.type, set())
+    return [
+        c
+        for c in own
+        if c.section in wanted or answers_the_type(c.text, analysis.type, analysis.question)
+    ]
+
+
+def prefer_the_body_asked(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
+    """ "What does the AAN recommend ...?": the AAN's sentences that answer rank above
+    another source's that answer about as well."""
+    heard = from_the_body_asked(gated, analysis)
+    if not heard:
+        return gated
+    for candidate in heard:
+        candidate.score += BODY_BONUS
+    return sorted(gated, key=lambda c: -c.score)
+
+
+def body_not_heard(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
+    """ "What does the AHA recommend ...?" when no sentence of an AHA source says what is
+    asked (none indexed, or none on this question): said first, then what other sources
+    say. The body is named from the table in `bodies`, not from the question's words."""
+    heard = from_the_body_asked(gated, analysis)
+    silent = [b for b in analysis.bodies if not any(b in c.from_bodies for c in heard)]
+    if not silent:
+        return ""
+    verb = "says" if len(silent) == 1 else "say"
+    names = " and ".join(described(b) for b in silent)
+    return NOT_ADDRESSED.format(what=f"what {names} {verb} on this question")
 
 
 def for_every_patient(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
@@ -627,6 +676,9 @@ class ExtractiveDrafter(Drafter):
             title_share = asked.share_named(source.meta.title)
             # A trial "after stroke" speaks about stroke even where a sentence does not say so.
             source_families = _condition_families(source.meta.title)
+            from_bodies = [
+                b for b in analysis.bodies if issued_by(source.meta.title, source.meta.publisher, b)
+            ]
             for passage in source.passages:
                 about_section = bool(ABOUT_THE_SOURCE_SECTION.search(passage.section.strip()))
                 for position, sentence in enumerate(split_sentences(passage.text)):
@@ -645,6 +697,7 @@ class ExtractiveDrafter(Drafter):
                                 guideline=source.meta.kind == "guideline",
                                 source_title=source.meta.title,
                                 first_in_passage=position == 0,
+                                from_bodies=from_bodies,
                                 about_source=about_section
                                 or bool(ABOUT_THE_SOURCE.search(sentence)),
                             ),
@@ -827,6 +880,10 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if not LATER_LINE.search(c.text)] or usable
         if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
+        if analysis.bodies:
+            # "What does the AAN recommend ...?" opens with the AAN's word when it gives one.
+            heard = from_the_body_asked(gated, analysis)
+            usable = [c for c in usable if c in heard] or usable
         if not has_setting and known:
             usable = [c for c in usable if not c.names_other_condition] or usable
         drugs = analysis.treatments
@@ -947,8 +1004,10 @@ class ExtractiveDrafter(Drafter):
     ) -> str:
         analysis = analysis or analyze_question(question)
         gated = self.gate(self.rank(question, evidence, analysis))
+        if analysis.bodies:
+            gated = prefer_the_body_asked(gated, analysis)
         gated, note = self._about_the_drug_asked(gated, analysis)
-        note = note or duration_not_given(gated, analysis)
+        note = note or duration_not_given(gated, analysis) or body_not_heard(gated, analysis)
         opening = self.opener(gated, analysis) if gated and speaks_to(gated, analysis) else None
         if opening is None:
             return NOT_ANSWERED

@@ -27,6 +27,11 @@ ABOUT_THE_SOURCE = re.compile(
     r"were included|aimed to|(was|were) (published|endorsed)|evidence base is|"
     r"drawn from an? (narrative |systematic )?review|stated tentatively|wrote|"
     r"reviewed the literature|"
+    # "The 2021 EAN/PNS guideline ... revises the 2010 EFNS/PNS guideline", "Before this 2010
+    # PNS guideline, ...", "The AAN regards the AHA/ASA guideline as a useful tool".
+    r"(revises|replaces|supersedes) the|this \d{4}\b|regards the .{0,80}? as an? |"
+    r"(guideline|review|statement|recommendations)( on [\w ,-]+)? summari[sz]es|"
+    r"(is|are|was|were) endorsed by|affirms the|written on behalf of|"
     r"round-table|were convened|met in|to draft|drafted|(was|were) developed|consensus "
     r"(meeting|process)|literature search|evidence review|updates the|(trial|study|review|"
     r"guideline|cohort|overview)( \([^)]*\))? (was|is) an? (multi\w*|randomi\w*|prospective|"
