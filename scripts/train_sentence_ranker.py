@@ -47,7 +47,7 @@ def gold_turns(engine: AnswerEngine, split: str) -> list[GoldTurnEvidence]:
     found = []
     for question in load_dataset("answers"):
         gold = question.gold_turn
-        if question.split != split or gold is None or not gold.key_points:
+        if question.split not in split.split(",") or gold is None or not gold.key_points:
             continue
         turns: list[Turn] = []
         for earlier in question.history:
@@ -136,7 +136,7 @@ def cross_validated(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True, help="index of corpus/")
-    parser.add_argument("--split", default="dev")
+    parser.add_argument("--split", default="dev", help="one split or several: dev,dev2")
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
     args = parser.parse_args()

@@ -33,7 +33,11 @@ def run(
         str, typer.Option(help="bundled | answers | curbside | pubmedqa | kqa | expertqa")
     ] = "bundled",
     split: Annotated[
-        str, typer.Option(help="Gold sets with dev/test halves: dev | test | all.")
+        str,
+        typer.Option(
+            help="Gold sets with dev/test halves: dev | test | all; the answers set also has "
+            "dev2 (written after tuning on dev began; a second development set)."
+        ),
     ] = "all",
     path: Annotated[
         Path | None, typer.Option(help="Question file (not needed for bundled).")
@@ -69,8 +73,8 @@ def run(
 
     settings = _settings(data_dir)
     set_backend(settings, backend)
-    if split not in ("dev", "test", "all"):
-        err.print("[red]Error:[/red] --split must be dev, test or all")
+    if split not in ("dev", "dev2", "test", "all"):
+        err.print("[red]Error:[/red] --split must be dev, dev2, test or all")
         raise typer.Exit(2)
     try:
         questions = load_dataset(dataset, path)

@@ -456,6 +456,9 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
             "What is mixed connective tissue disease?",
             "Clinically, mixed connective tissue disease showed a mixture of features",
         ),
+        # No source says what PAN is; the nomenclature's group that lists it says what kind of
+        # disease it is (not "Other frequent findings in PAN were ..." or its treatment).
+        ("What is PAN?", "Medium-vessel vasculitis comprises polyarteritis nodosa"),
     ],
 )
 def test_what_is_x_opens_with_what_x_is(engine: AnswerEngine, question: str, opening: str) -> None:

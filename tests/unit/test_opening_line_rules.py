@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from curbside.rag.drafting.extractive import Candidate, for_every_patient
-from curbside.rag.drafting.statements import says_it_fails, speaks_to_one_form
+from curbside.rag.drafting.statements import (
+    LEANS_ON_CONTEXT,
+    names_its_kind,
+    says_it_fails,
+    speaks_to_one_form,
+)
 from curbside.rag.question import analyze_question
 
 
@@ -108,3 +113,36 @@ def test_a_sentence_about_the_treatment_asked_failing(
 ) -> None:
     drug = analyze_question(question).treatments[0]
     assert says_it_fails(sentence, drug) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Medium-vessel vasculitis comprises polyarteritis nodosa and Kawasaki disease.", True),
+        ("Small-vessel vasculitides include microscopic polyangiitis and PAN.", True),
+        # Named as a criterion's item, or as the subject, is not a group listing it.
+        ("The SLICC criterion includes mononeuritis multiplex and polyarteritis nodosa.", False),
+        ("Polyarteritis nodosa comprises several forms.", False),
+        ("Medium-vessel vasculitis comprises Kawasaki disease.", False),
+    ],
+)
+def test_a_group_that_lists_the_condition_says_what_kind_it_is(
+    sentence: str, expected: bool
+) -> None:
+    concepts = analyze_question("What is polyarteritis nodosa?").populations
+    assert concepts, "the lexicon knows polyarteritis nodosa"
+    assert names_its_kind(sentence, concepts) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("Other frequent findings in PAN were skin involvement (49.7%).", True),
+        ("However, the evidence was weak.", True),
+        ("These patients improved.", True),
+        ("Otherwise healthy adults rarely develop foot drop.", False),
+        ("Frequent findings in PAN were skin involvement.", False),
+    ],
+)
+def test_a_sentence_that_leans_on_the_one_before(sentence: str, leans: bool) -> None:
+    assert bool(LEANS_ON_CONTEXT.match(sentence)) is leans

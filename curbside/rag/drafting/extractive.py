@@ -66,6 +66,7 @@ from curbside.rag.drafting.statements import (
     answers_the_type,
     defines,
     names_as_subject,
+    names_its_kind,
     names_something_else,
     names_the_other_phase,
     says_it_fails,
@@ -949,7 +950,11 @@ class ExtractiveDrafter(Drafter):
         # Only a bare "What is X?": "What is the most common cause of X?" asks a finding.
         if analysis.type == "definition" and not aspect_words(analysis.question, analysis):
             subjects = [*analysis.focus, *analysis.populations]
-            usable = [c for c in usable if defines(c.text, subjects)] or usable
+            usable = (
+                [c for c in usable if defines(c.text, subjects)]
+                or [c for c in usable if names_its_kind(c.text, subjects)]
+                or usable
+            )
             # What it is before when it was named: "Clinically, MCTD showed a mixture of
             # features resembling SLE, scleroderma and polymyositis" before "MCTD was named
             # and described in 1972 as an apparently distinct syndrome".

@@ -95,7 +95,9 @@ HEDGE = re.compile(
 # A sentence that leans on the one before it ("The other 3 patients with trigeminal
 # neuropathy had ...") cannot be read first.
 LEANS_ON_CONTEXT = re.compile(
-    r"^(the other|the remaining|these|those|such|they|their|this (\w+ )?(group|subgroup|"
+    # "Other frequent findings in PAN were ...", "However, ...": the sentence before says what.
+    r"^(the other|other|the remaining|these|those|such|they|their|however|moreover|"
+    r"in addition|similarly|likewise|this (\w+ )?(group|subgroup|"
     r"cohort|patient|finding|pattern|difference))\b",
     re.IGNORECASE,
 )
@@ -255,6 +257,30 @@ def defines(text: str, concepts: list[Concept]) -> bool:
             ):
                 return True
     return False
+
+
+# "Medium-vessel vasculitis comprises polyarteritis nodosa and Kawasaki disease": a group
+# whose members are listed says what kind of thing each member is.
+_GROUP_OF = re.compile(
+    r"^[\w ,'()-]{0,60}?\b(vasculitis|vasculitides|neuropath(y|ies)|diseases|disorders|"
+    r"syndromes)\s+(comprises?|includes?|consists? of)\b",
+    re.IGNORECASE,
+)
+
+
+def names_its_kind(text: str, concepts: list[Concept]) -> bool:
+    """Does the sentence name one of the concepts as a member of a group of conditions?
+    For "What is X?" when no sentence says what X is."""
+    folded = normalize(text)
+    group = _GROUP_OF.match(folded)
+    if group is None:
+        return False
+    members = folded[group.end() :]
+    return any(
+        term_pattern(term).search(members)
+        for concept in concepts
+        for term in concept.terms[: concept.direct_terms or None]
+    )
 
 
 ASKS_ABOUT_A_LATER_LINE = re.compile(
