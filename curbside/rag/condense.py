@@ -38,14 +38,47 @@ _SLOT = re.compile(
     re.IGNORECASE,
 )
 _QUESTION_LEAD = re.compile(
-    r"^\s*(can|could|does|do|is|are|should|what (is|are)( the)?|"
+    r"^\s*(can|could|does|do|did|is|are|should|will|would|may|what (is|are)( the)?|"
+    r"(it|there) (is|are)|"
     # "How often do patients with NSVN relapse?" is about NSVN relapse.
     r"(how (often|common(ly)?|frequent(ly)?|rare(ly)?|likely) (is|are|do|does)|"
     r"what (percentage|proportion|share) of)( (patients|people|adults|children) with)?|"
-    r"how (is|are|do|should)( i| we| you)?|"
+    r"how (is|are|do|does|did|should)( i| we| you)?|"
     r"what|when|which|why|how|tell me about)\s+",
     re.IGNORECASE,
 )
+
+
+# "What's the prognosis?", "And when it's traumatic?": spelled out before the rules read them,
+# so "it" is not replaced inside "it's" and "What's the X?" reads as "What is the X?".
+_CONTRACTIONS = {
+    "what's": "what is",
+    "it's": "it is",
+    "that's": "that is",
+    "who's": "who is",
+    "there's": "there is",
+    "they're": "they are",
+    "isn't": "is not",
+    "aren't": "are not",
+    "doesn't": "does not",
+    "don't": "do not",
+    "didn't": "did not",
+    "can't": "cannot",
+    "won't": "will not",
+}
+_CONTRACTION = re.compile(
+    r"\b(" + "|".join(re.escape(c) for c in _CONTRACTIONS).replace("'", "['\u2019]") + r")\b",
+    re.IGNORECASE,
+)
+
+
+def spelled_out_contractions(text: str) -> str:
+    def expand(found: re.Match[str]) -> str:
+        word = found.group(0)
+        full = _CONTRACTIONS[word.lower().replace("\u2019", "'")]
+        return full[:1].upper() + full[1:] if word[:1].isupper() else full
+
+    return _CONTRACTION.sub(expand, text)
 
 
 def is_small_talk(text: str) -> bool:
@@ -62,7 +95,7 @@ _BACK_REFERENCE = re.compile(
 def needs_context(question: str) -> bool:
     """A follow-up leans on the conversation: it starts like one, points back, is tiny, or
     names nothing specific ("What do guidelines recommend for treatment?")."""
-    if _FOLLOW_UP_START.match(question):
+    if _FOLLOW_UP_START.match(question) or _IF_IT.match(question):
         return True
     words = content_words(question)
     if (_PRONOUN.search(question) or _BACK_REFERENCE.search(question)) and len(words) <= 6:
@@ -85,6 +118,10 @@ def needs_context(question: str) -> bool:
     return len(words) <= 5 and not names and all(c.kind == "phrase" for c in named)
 
 
+# "If it's severe and 8 weeks in, does early surgery help?" leans on what "it" was.
+_IF_IT = re.compile(r"^\s*(if|when|once)\s+(it|they|this|that)\b", re.IGNORECASE)
+
+
 _LINKING_VERB = re.compile(
     r"\s+(occur|happen|develop|appear|arise|present|be seen|be found|be caused)\b", re.IGNORECASE
 )
@@ -105,6 +142,11 @@ _VERB = re.compile(
 )
 
 
+_ADVERB = re.compile(
+    r"\s+(usually|typically|commonly|generally|actually|really|normally)\b", re.IGNORECASE
+)
+
+
 _LEADING_ACTION = re.compile(
     r"^(treat|manage|diagnose|investigate|evaluate|assess|work up|approach|recognise|"
     r"recognize|prevent|monitor|test for|screen for)\s+",
@@ -122,7 +164,25 @@ def topic_of(question: str) -> str:
     """The subject of a standalone question as a noun phrase, without question words or verbs:
     "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
     "ankle-foot orthosis for foot drop after stroke"."""
-    topic = _QUESTION_LEAD.sub("", question.strip()).rstrip("?. ").strip()
+    topic = _QUESTION_LEAD.sub("", spelled_out_contractions(question.strip()))
+    topic = topic.rstrip("?. ").strip()
+    # "How common is X and who is at risk?": the second question is not part of the subject.
+    topic = re.sub(r",?\s+and (who|what|which|how|when|why|where)\b.*$", "", topic, flags=re.I)
+    # "What do nerve conduction studies usually show in X?" is about the studies in X.
+    topic = re.sub(r"^(do|does|did)\s+", "", topic, flags=re.IGNORECASE)
+    # "non-drug treatments does NICE recommend for sciatica" -> "non-drug treatments for ..."
+    topic = re.sub(
+        r"\s+(do|does|did)( the)? [\w/-]+( guidelines?)? (recommend|advise|suggest|say)\w*",
+        "",
+        topic,
+        flags=re.IGNORECASE,
+    )
+    # "What kinds of neuropathy do you see in AAV?" is about neuropathy in AAV.
+    topic = re.sub(
+        r"\s+(do|does|would|will|can|should) (you|i|we|one) \w+\b", "", topic, flags=re.I
+    )
+    topic = _ADVERB.sub("", topic)
+    topic = re.sub(r"\s+(show|shows|find|finds|reveal|reveals)\s+(?=in\b)", " ", topic)
     # "... MMN be treated if IVIg does not help" is about MMN: the condition clause goes.
     topic = re.sub(
         r"\s+(if|when|after) .*? (does|do|did|is|are) ?n[o']t .*$", "", topic, flags=re.I
@@ -162,6 +222,7 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     earlier = [t for t in history if not is_small_talk(t.question)]
     if not earlier or is_small_talk(question) or not needs_context(question):
         return question
+    question = spelled_out_contractions(question)
     # Already standalone when the engine stores turns; bounded for histories from elsewhere.
     previous, carried = _split_regarding(_bounded(earlier[-1].question.strip()))
     new_part = _FOLLOW_UP_START.sub("", question).strip().rstrip("?. ").strip()
@@ -170,11 +231,21 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     # The user's own words while they read as a short noun phrase ("foot drop with L4\\L5
     # disc herniation"); the analysis's subject for long or enumerating questions.
     own = _without_aspect(topic_of(previous))
-    short = len(own.split()) <= 8 and not analysis.facets
-    topic = own if short or not analysis.subject else analysis.subject
-    if carried and not entities_in(previous):
-        # The earlier rewrite asked an aspect ("How do I localise the lesion?"): its subject
-        # was the carried topic alone.
+    # (A short list is the user's noun phrase too: "peripheral neuropathy in dermatomyositis
+    # and polymyositis", not the analysis's "peripheral neuropathy" without its setting.)
+    short = len(own.split()) <= 12
+    # "Can I call it diabetic ...?" has no subject in its own words ("I call ...").
+    worded = short and not re.match(r"^(i|we|you)\b", own, re.IGNORECASE)
+    topic = own if worded or not analysis.subject else analysis.subject
+    if carried and (
+        not any(e.kind in ("condition", "finding", "treatment") for e in entities_in(previous))
+        # An earlier follow-up kept as asked ("What if they already have diabetic
+        # neuropathy?") names no subject of its own.
+        or _PRONOUN.search(previous)
+        or re.match(r"^\s*what (if|about)\b", previous, re.IGNORECASE)
+    ):
+        # The earlier rewrite asked an aspect ("How do I localise the lesion?", "What do the
+        # nerve biopsy and other tests show?"): its subject was the carried topic alone.
         topic = carried
     elif carried and carried.lower() not in topic.lower():
         # A third turn keeps the first turn's setting without nesting: "dose of rituximab
@@ -187,19 +258,31 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     failed = _when_treatment_fails(question, f"{previous} {carried}" if carried else previous)
     if failed:
         return failed
+    if _CONDITIONAL.match(new_part):
+        # "And if the foot drop ends up permanent?", "And when it is traumatic?": the same
+        # subject in another circumstance, said as asked with the subject it is about.
+        # The conversation's subject, when a third turn carries it, not the second turn's
+        # aspect ("Will the orthosis reduce the spasticity?").
+        lead = "What " if new_part[:2].lower() == "if" else "What about "
+        if _IF_IT.match(question):
+            lead = ""  # asked as a whole question: "If it is severe, does surgery help?"
+        return f"{lead}{new_part} (regarding {carried or topic})?"
     if _PARTICIPLE.fullmatch(new_part):
         # "And treated?" -> "How is nonsystemic vasculitic neuropathy treated?"
         return f"How is {topic} {new_part.lower()}?"
     swaps_phase = new_part.lower() in PHASES and re.search(
         r"\b(induction|maintenance)\b", previous, re.IGNORECASE
     )
-    if _ASPECT.match(new_part) and len(content_words(new_part)) <= 3 and not swaps_phase:
+    # "What is the prognosis?" asks an aspect as "And the prognosis?" does.
+    aspect_part = re.sub(r"^(what|which) (is|are)\s+", "", new_part, flags=re.IGNORECASE)
+    if _ASPECT.match(aspect_part) and len(content_words(aspect_part)) <= 3 and not swaps_phase:
         # "and the treatment?" -> "What is the treatment of foot drop in SLE?"
-        aspect = re.sub(r"^the\s+", "", new_part, flags=re.IGNORECASE)
+        aspect = re.sub(r"^the\s+", "", aspect_part, flags=re.IGNORECASE)
+        verb = "are" if re.match(r"^(what|which) are\b", new_part, re.IGNORECASE) else "is"
         # "What about maintenance?" asks about maintenance treatment (of remission).
         aspect = re.sub(r"^(maintenance|induction)$", r"\1 treatment", aspect, flags=re.I)
         joint = "for" if re.search(r"\s(of|for)\s", aspect) else "of"  # "dose of gabapentin"
-        return f"What is the {aspect} {joint} {topic}?"
+        return f"What {verb} the {aspect} {joint} {topic}?"
     slot = _SLOT.match(previous.strip())
     if (
         slot
@@ -207,6 +290,8 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         and not _PRONOUN.search(new_part)
         and len(content_words(new_part)) <= 4
         and _FOLLOW_UP_START.match(question)
+        # "What about X?" names something; "And who should be assessed for X?" asks anew.
+        and not _ASKS_ANEW.match(new_part)
     ):
         if _WHO.fullmatch(new_part):
             # "And in children?" narrows the same question to a group of patients.
@@ -235,10 +320,15 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         findings = [c.name for c in analysis.findings]
         if findings and previous.rstrip("?. ").lower().endswith(findings[0].lower()):
             return f"{previous.rstrip('?. ')} in {new_part}?"  # "What causes foot drop in lupus?"
-    if _PRONOUN.search(question):
+    if _THING.search(question) or (_PEOPLE.search(question) and _plural(topic)):
         # A function, not a template: a topic holding "\\L" or "\\g<0>" is text, not syntax.
-        rewritten = _PRONOUN.sub(lambda _: topic, question, count=1)
+        pronoun = _THING if _THING.search(question) else _PEOPLE
+        rewritten = pronoun.sub(lambda _: topic, question, count=1)
         return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
+    # "they", "them", "these": most often the patients, not the condition ("What if they
+    # already have diabetic neuropathy?"); the topic goes beside the question instead.
+    if re.match(r"^\s*what if\b", question, re.IGNORECASE):
+        return f"What if {new_part} (regarding {topic})?"
     asked = analyze_question(question)
     if not (asked.focus or asked.populations or asked.facets):
         # "How often?" after "Can foot drop occur in lupus?" -> "How often does foot drop
@@ -249,13 +339,32 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     return f"{new_part or question.rstrip('?')} (regarding {topic})?"
 
 
+# A pronoun that stands for the topic itself ("Is it recommended?", "How is that treated?").
+_THING = re.compile(r"\b(it|this|that)\b(?!\s+(is|are)\s+(not\s+)?(?:a|an|the)\b)", re.IGNORECASE)
+_PEOPLE = re.compile(r"\b(they|them)\b", re.IGNORECASE)
+
+
+def _plural(topic: str) -> bool:
+    """ "nerve conduction studies done in CIDP" can be "they"; "painful diabetic neuropathy"
+    cannot (there "they" are the patients)."""
+    head = re.split(r"\s+(?:in|for|of|with|after|during|done|from)\s+", topic)[0].lower()
+    return head.endswith("s") and not head.endswith(("sis", "ss", "us", "itis"))
+
+
+# "if it is severe", "when it is traumatic"; not the question "When is surgery better?".
+_CONDITIONAL = re.compile(
+    r"^(if|once|(when|after)(?!\s+(is|are|do|does|did|should|can|could|will|would|was|were|"
+    r"must|may)\b))\s+\w",
+    re.IGNORECASE,
+)
+_ASKS_ANEW = re.compile(r"^(who|what|which|when|where|why|how|if|whether|is|are|does|do)\b", re.I)
 _REGARDING = re.compile(r"\s*\(regarding (?P<topic>.+)\)\s*\?*\s*$", re.IGNORECASE)
 _ASPECT_LEAD = re.compile(
     r"^((the|most|more|less|common|commonest|frequent|usual|main|typical|best|recommended|"
     r"first-line|second-line)\s+)*"
     r"((causes?|treatments?|therapy|management|dose|dosing|dosage|diagnosis|work-?up|"
     r"evaluation|prognosis|outcomes?|mechanisms?|risks?|prevention|signs|symptoms|features|"
-    r"drugs?|medications?|options)"
+    r"drugs?|medications?|options|types?|kinds?|forms?|risk factors)"
     r"\s+(of|for|in)\s+)?",
     re.IGNORECASE,
 )
@@ -293,10 +402,20 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
     in the lupus criteria?" -> "... count in the lupus classification criteria?". A treatment
     instead of a condition ("what about epidural steroid injections?" after "Which drugs are
     recommended for sciatica?") asks about that treatment for the same condition."""
-    if analysis.facets or len(analysis.populations) != 1:
+    if analysis.facets:
+        return None
+    incoming = analyze_question(new_part)
+    # "Is skin biopsy worth doing for suspected small fiber neuropathy?" + "what about
+    # autonomic testing?": the other test (or drug) for the same condition.
+    asked = [c for c in analysis.focus if c.kind in ("treatment", "test")]
+    offered = [c for c in incoming.focus if c.kind in ("treatment", "test")]
+    if asked and offered and not incoming.populations and asked[0].kind == offered[0].kind:
+        found = _worded(previous, asked[0])
+        if found is not None:
+            return previous[: found.start()] + new_part + previous[found.end() :]
+    if len(analysis.populations) != 1:
         return None
     old = analysis.populations[0]
-    incoming = analyze_question(new_part)
     if incoming.populations:
         name = incoming.populations[0].name
         # The user's own wording, whole words ("Sjogren's", not the lexicon's "Sjogren").
@@ -306,19 +425,23 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
         if at < 0:
             return None
         return previous[:at] + new + previous[at + len(old.name) :]
-    treatments = analysis.treatments
     phase = PHASES.get(new_part.lower())
     if phase and re.search(rf"\b{phase}\b", previous, re.IGNORECASE):
         # "... for remission induction in GPA?" + "what about maintenance?" -> "... for
         # remission maintenance in GPA?" (the other phase, not another drug)
         return re.sub(rf"\b{phase}\b", new_part.lower(), previous, count=1, flags=re.IGNORECASE)
-    if treatments and incoming.focus and treatments[0].name.lower() in previous.lower():
-        # "Is rituximab recommended for maintenance in GPA?" + "what about azathioprine?"
-        at = previous.lower().find(treatments[0].name.lower())
-        return previous[:at] + new_part + previous[at + len(treatments[0].name) :]
-    if incoming.focus:
+    if incoming.treatments:
         verb = "Are" if new_part.lower().endswith("s") else "Is"
         return f"{verb} {new_part} recommended for {old.name}?"
+    return None
+
+
+def _worded(text: str, concept: Any) -> re.Match[str] | None:
+    """Where the text names the concept, by any of its terms (the user's own wording)."""
+    for term in sorted([concept.name, *concept.terms], key=len, reverse=True):
+        found = re.search(rf"\b{re.escape(term)}\b", text, re.IGNORECASE)
+        if found:
+            return found
     return None
 
 

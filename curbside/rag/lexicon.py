@@ -419,6 +419,15 @@ ENTITIES: tuple[Entity, ...] = (
         "IENF density",
     ),
     _e(
+        "autonomic testing",
+        "test",
+        "",
+        "autonomic tests",
+        "autonomic function tests",
+        "autonomic screening tests",
+        "composite autonomic scoring scale",
+    ),
+    _e(
         "nerve conduction studies",
         "test",
         "",

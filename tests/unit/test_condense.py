@@ -394,3 +394,79 @@ def test_a_follow_up_naming_a_phase_asks_for_that_treatment() -> None:
     assert rule_based_standalone("What about maintenance?", history) == (
         "What is the maintenance treatment of GPA?"
     )
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "standalone"),
+    [
+        # "How does X usually present?" is about X, not "does X usually".
+        (
+            "How does rheumatoid vasculitis usually present?",
+            "What's the prognosis?",
+            "What is the prognosis of rheumatoid vasculitis?",
+        ),
+        (
+            "What is the prognosis of rheumatoid vasculitis?",
+            "Does a positive rheumatoid factor help predict it?",
+            "Does a positive rheumatoid factor help predict rheumatoid vasculitis?",
+        ),
+        # The tests asked about before are an aspect: the treatment is of the condition.
+        (
+            "What do the nerve biopsy and other tests show (regarding sensory ataxic "
+            "neuropathy in Sjogren's)?",
+            "And treatment?",
+            "What is the treatment of sensory ataxic neuropathy in Sjogren's?",
+        ),
+        # A circumstance, not an entity to put in the earlier question's slot.
+        (
+            "Will the orthosis or stimulation reduce the spasticity itself (regarding spastic "
+            "foot drop after a stroke)?",
+            "And if the foot drop ends up permanent?",
+            "What if the foot drop ends up permanent (regarding spastic foot drop after a stroke)?",
+        ),
+        # "They" are the patients: the topic goes beside the question, and the second
+        # question of the earlier turn ("and who's at risk") is not part of the subject.
+        (
+            "How common is painful chemo-induced neuropathy and who's at risk?",
+            "What if they already have diabetic neuropathy before starting?",
+            "What if they already have diabetic neuropathy before starting (regarding painful "
+            "chemo-induced neuropathy)?",
+        ),
+        # ...but nerve conduction studies can be "they".
+        (
+            "Should nerve conduction studies be done in suspected CIDP?",
+            "What if they are normal?",
+            "What if nerve conduction studies done in suspected CIDP are normal?",
+        ),
+        # Another test for the same condition.
+        (
+            "Is skin biopsy worth doing for suspected small fiber neuropathy?",
+            "What about autonomic testing?",
+            "Is autonomic testing worth doing for suspected small fiber neuropathy?",
+        ),
+        # "it's" is "it is", not "<topic>'s".
+        (
+            "What do nerve conduction studies usually show in peroneal neuropathy after "
+            "prolonged posture?",
+            "And when it's traumatic?",
+            "What about when it is traumatic (regarding nerve conduction studies in peroneal "
+            "neuropathy after prolonged posture)?",
+        ),
+        # A new question asked after "And" is not put in the earlier question's slot.
+        (
+            "Can I call diabetic neuropathy diabetic without ruling out other causes?",
+            "And who should be assessed for cardiac autonomic neuropathy?",
+            "Who should be assessed for cardiac autonomic neuropathy (regarding diabetic "
+            "neuropathy)?",
+        ),
+        (
+            "What non-drug treatments does NICE recommend for sciatica?",
+            "Which ones should I avoid?",
+            "Which ones should I avoid (regarding non-drug treatments for sciatica)?",
+        ),
+    ],
+)
+def test_follow_ups_from_the_second_development_set_read_as_questions(
+    earlier: str, follow_up: str, standalone: str
+) -> None:
+    assert rule_based_standalone(follow_up, [Turn(question=earlier)]) == standalone

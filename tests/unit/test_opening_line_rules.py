@@ -138,7 +138,8 @@ def test_a_group_that_lists_the_condition_says_what_kind_it_is(
     ("sentence", "leans"),
     [
         ("Other frequent findings in PAN were skin involvement (49.7%).", True),
-        ("However, the evidence was weak.", True),
+        ("Similarly, the evidence was weak.", True),
+        ("In addition, A. schaalii was found in two children with a urinary infection.", False),
         ("These patients improved.", True),
         ("Otherwise healthy adults rarely develop foot drop.", False),
         ("Frequent findings in PAN were skin involvement.", False),

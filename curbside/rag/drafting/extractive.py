@@ -269,8 +269,10 @@ def about_the_treatment_asked(
 ) -> list[Candidate]:
     """ "Are epidural steroid injections recommended for sciatica?" asks about one
     treatment: what the guideline says of opioids or gabapentinoids is another question.
-    Not for a question about what to do when that treatment fails."""
-    treatments = analysis.treatments
+    The same for one test ("Should autonomic testing be part of the evaluation of
+    polyneuropathy?" is not answered by what nerve biopsy adds). Not for a question about
+    what to do when that treatment fails."""
+    treatments = [c for c in analysis.focus if c.kind in ("treatment", "test")]
     if (
         len(treatments) != 1
         or analysis.facets

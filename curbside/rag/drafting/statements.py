@@ -95,9 +95,10 @@ HEDGE = re.compile(
 # A sentence that leans on the one before it ("The other 3 patients with trigeminal
 # neuropathy had ...") cannot be read first.
 LEANS_ON_CONTEXT = re.compile(
-    # "Other frequent findings in PAN were ...", "However, ...": the sentence before says what.
-    r"^(the other|other|the remaining|these|those|such|they|their|however|moreover|"
-    r"in addition|similarly|likewise|this (\w+ )?(group|subgroup|"
+    # "Other frequent findings in PAN were ...", "Similarly, ...": the sentence before says
+    # what. ("In addition, A. schaalii was found in ..." stands on its own.)
+    r"^(the other|other|the remaining|these|those|such|they|their|similarly|likewise|"
+    r"this (\w+ )?(group|subgroup|"
     r"cohort|patient|finding|pattern|difference))\b",
     re.IGNORECASE,
 )
