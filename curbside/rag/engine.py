@@ -141,7 +141,9 @@ class AnswerEngine:
             for passage in source.passages
         ]
         if analysis is not None and (
-            missing_population(evidence, analysis) or missing_setting(passage_words, analysis)
+            missing_population(evidence, analysis)
+            or missing_setting(passage_words, analysis)
+            or none_of_the_listed(passage_words, analysis)
         ):
             return False
         found: set[str] = set().union(*passage_words)
@@ -439,6 +441,23 @@ def missing_population(evidence: Evidence, analysis: QuestionAnalysis) -> Concep
         if not any(mentions(text, population) for text in texts):
             return population
     return None
+
+
+def none_of_the_listed(passage_words: list[set[str]], analysis: QuestionAnalysis) -> bool:
+    """ "Total contact cast or removable walker for a plantar ulcer in diabetes?": when no
+    retrieved passage names any of the entities the question lists, the passages about the
+    rest of it (diabetic foot care) do not answer it. A listed phrase the lexicon does not
+    know counts as named when most of its words are in one passage (lists are read loosely:
+    "patients aged 80 or older after ...")."""
+    if not analysis.facets:
+        return False
+    for facet in analysis.facets:
+        terms = [facet.name, *facet.terms] if facet.kind != "phrase" else [facet.name]
+        for term in terms:
+            words = set(content_words(term))
+            if words and any(2 * len(words & found) >= len(words) for found in passage_words):
+                return False
+    return True
 
 
 _SETTING_LEAD = frozenset(content_words("after following during post"))

@@ -150,6 +150,24 @@ ENTITIES: tuple[Entity, ...] = (
         "non-systemic vasculitic neuropathy",
         "nsvn",
     ),
+    # Named so that a question about them is recognised as one: the bundled corpus names
+    # them at most in a nomenclature, and treatment of neuropathy in Sjogren's or AAV is
+    # not how neuropathy in cryoglobulinaemic vasculitis is treated.
+    _e(
+        "cryoglobulinemic vasculitis",
+        "condition",
+        VASC,
+        "cryoglobulinaemic vasculitis",
+        "cryoglobulinemia",
+        "cryoglobulinaemia",
+    ),
+    _e("IgA vasculitis", "condition", VASC, "henoch-schonlein purpura", "henoch-schonlein"),
+    _e("Behcet's disease", "condition", VASC, "behcet disease", "behcet's syndrome", "behcet"),
+    _e("Kawasaki disease", "condition", VASC, "kawasaki"),
+    _e("relapsing polychondritis", "condition", CTD, "polychondritis"),
+    _e("psoriatic arthritis", "condition", CTD),
+    _e("ankylosing spondylitis", "condition", CTD, "axial spondyloarthritis"),
+    _e("sarcoidosis", "condition", "granulomatous", "neurosarcoidosis"),
     # ---- other populations ----------------------------------------------------------------
     _e("stroke", "condition", "central", "hemiparesis", "cerebrovascular", "hemiplegia"),
     _e("multiple sclerosis", "condition", "central", "ms"),

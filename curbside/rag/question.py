@@ -346,7 +346,21 @@ def _syntactic_items(question: str) -> list[str]:
             items = items[1:]
         if len(items) >= 2 and len(items) > len(best):
             best = items
+    if not best:
+        # "Total contact cast or removable walker for a plantar ulcer in diabetes?": two
+        # options asked outright, before what they are for.
+        options = _LEADING_OPTIONS.match(question)
+        if options:
+            best = [options["a"].strip(), options["b"].strip()]
     return best
+
+
+_LEADING_OPTIONS = re.compile(
+    r"^\s*(?!(?:what|which|how|when|why|who|where|is|are|can|could|does|do|should|would|will)"
+    r"\b)(?P<a>[\w' -]{3,40}?) (?:or|versus|vs\.?) (?P<b>[\w' -]{3,40}?) "
+    r"(?:for|in|after|to)\b",
+    re.IGNORECASE,
+)
 
 
 # "How often should it be given?" asks for an interval (a dose question), not how common.

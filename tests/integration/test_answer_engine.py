@@ -706,6 +706,19 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         # The MMN guideline gives treatment "when disability is severe enough", not how
         # patients fare.
         "What is the prognosis of MMN?",
+        # Cryoglobulinaemic vasculitis is only named in the nomenclature; the treatment of
+        # vasculitic neuropathy in Sjogren's syndrome is not its treatment.
+        "How should neuropathy from hepatitis C-associated cryoglobulinemic vasculitis be treated?",
+        # Polychondritis is nowhere in the library; polyneuropathy in general is.
+        "How often does peripheral neuropathy occur in relapsing polychondritis?",
+        # Behcet's disease is only a name in the nomenclature; foot drop in general is no
+        # answer.
+        "Can foot drop occur in Behcet's disease?",
+        # Treatments of neuropathy in SSc are not treatments of neuropathy in sarcoidosis.
+        "How is neuropathy in sarcoidosis treated?",
+        # Neither option is named anywhere; diabetic foot care in general is no answer.
+        "Total contact cast or removable walker for offloading a neuropathic plantar forefoot "
+        "ulcer in diabetes?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

@@ -590,12 +590,38 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
         and not any(FARES.search(c.text) and (c.names_focus or c.names_population) for c in gated)
     ):
         return False
+    known = known_share(analysis) >= 0.5
+    findings = [c for c in analysis.focus if c.kind == "finding"]
+    in_one_condition = bool(analysis.populations) and not analysis.facets
+    # "Can foot drop occur in Behcet's disease?" needs a sentence naming the condition with
+    # the finding (or nerve damage that takes it in), not foot drop in general beside a
+    # nomenclature that lists Behcet's.
+    if (
+        analysis.type in ("yes_no", "frequency")
+        and in_one_condition
+        and findings
+        and not treatments
+        and known
+        and not any(c.names_population and speaks_to_focus(c, analysis) for c in gated)
+    ):
+        return False
     # Research questions (words the lexicon mostly does not know) word treatment their own way.
+    # "How is neuropathy in sarcoidosis treated?" is not answered by its treatment in SSc: in
+    # one condition, the sentence names it (or is said of every patient: an ankle-foot
+    # orthosis for foot drop of any cause).
     return (
         analysis.type != "management"
         or bool(treatments)
-        or known_share(analysis) < 0.5
-        or any(c.names_treatment and (c.names_focus or c.names_population) for c in gated)
+        or not known
+        or any(
+            c.names_treatment
+            and (
+                c.names_population or for_every_patient(c, analysis)
+                if in_one_condition
+                else c.names_focus or c.names_population
+            )
+            for c in gated
+        )
     )
 
 
