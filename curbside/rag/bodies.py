@@ -59,7 +59,8 @@ BODIES: tuple[Body, ...] = (
 _BEFORE = r"(?i:according to (?:the )?|/)"
 _AFTER = (
     r"(?i:/|\s*(?:'s\s+)?(?:guidelines?|guidance|recommend\w*|criteria|classification|"
-    r"nomenclature|statement|position|consensus|task force|panel|says?|advises?|suggests?))"
+    r"nomenclature|statement|position|consensus|task force|panel|says?|advises?|suggests?|"
+    r"defines?|classif\w+))"
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from curbside.rag.lexicon import entities_in
 from curbside.rag.models import Turn
 from curbside.rag.question import ASKS_AFTER_FAILURE, PHASES, QuestionAnalysis, analyze_question
-from curbside.rag.text import content_words
+from curbside.rag.text import content_words, spelled_out_contractions
 
 log = logging.getLogger(__name__)
 
@@ -47,38 +47,6 @@ _QUESTION_LEAD = re.compile(
     r"what|when|which|why|how|tell me about)\s+",
     re.IGNORECASE,
 )
-
-
-# "What's the prognosis?", "And when it's traumatic?": spelled out before the rules read them,
-# so "it" is not replaced inside "it's" and "What's the X?" reads as "What is the X?".
-_CONTRACTIONS = {
-    "what's": "what is",
-    "it's": "it is",
-    "that's": "that is",
-    "who's": "who is",
-    "there's": "there is",
-    "they're": "they are",
-    "isn't": "is not",
-    "aren't": "are not",
-    "doesn't": "does not",
-    "don't": "do not",
-    "didn't": "did not",
-    "can't": "cannot",
-    "won't": "will not",
-}
-_CONTRACTION = re.compile(
-    r"\b(" + "|".join(re.escape(c) for c in _CONTRACTIONS).replace("'", "['\u2019]") + r")\b",
-    re.IGNORECASE,
-)
-
-
-def spelled_out_contractions(text: str) -> str:
-    def expand(found: re.Match[str]) -> str:
-        word = found.group(0)
-        full = _CONTRACTIONS[word.lower().replace("\u2019", "'")]
-        return full[:1].upper() + full[1:] if word[:1].isupper() else full
-
-    return _CONTRACTION.sub(expand, text)
 
 
 def is_small_talk(text: str) -> bool:

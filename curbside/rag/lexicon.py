@@ -109,8 +109,8 @@ ENTITIES: tuple[Entity, ...] = (
         "vasculitides",
         "vasculitic",
         "systemic vasculitis",
-        "rheumatoid vasculitis",
         members=(
+            "rheumatoid vasculitis",
             "ANCA-associated vasculitis",
             "polyarteritis nodosa",
             "granulomatosis with polyangiitis",
@@ -133,6 +133,9 @@ ENTITIES: tuple[Entity, ...] = (
             "eosinophilic granulomatosis with polyangiitis",
         ),
     ),
+    # Its own condition, not vasculitis in general: "How does rheumatoid vasculitis present?"
+    # is answered from the rheumatoid vasculitis cohort, not by how vasculitic neuropathies do.
+    _e("rheumatoid vasculitis", "condition", VASC),
     _e("polyarteritis nodosa", "condition", VASC, "pan"),
     _e("granulomatosis with polyangiitis", "condition", VASC, "gpa", "wegener's granulomatosis"),
     _e("microscopic polyangiitis", "condition", VASC, "mpa"),
@@ -227,6 +230,7 @@ ENTITIES: tuple[Entity, ...] = (
         "cipn",
         "chemotherapy",
         "chemotherapy-induced",
+        "chemo-induced",
         "cancer",
         "oxaliplatin",
         "paclitaxel",

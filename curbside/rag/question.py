@@ -22,7 +22,12 @@ from pydantic import BaseModel, Field
 from curbside.rag.bodies import bodies_named
 from curbside.rag.expansion import THESAURUS
 from curbside.rag.lexicon import Entity, entities_in, find_entity, term_pattern
-from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, normalize
+from curbside.rag.text import (
+    QUESTION_GENERIC_WORDS,
+    content_words,
+    normalize,
+    spelled_out_contractions,
+)
 
 __all__ = ["Concept", "QuestionAnalysis", "QuestionType", "analyze_question", "mentions"]
 
@@ -137,7 +142,7 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
         "frequency",
         re.compile(
             r"\b(how (often|common|frequent|many)|prevalen\w*|incidence|"
-            r"frequen\w*|proportion|percentage|rate of)\b",
+            r"frequen\w*|proportion|percentage|rate of|what (is|are) the [\w-]+ rates?)\b",
             re.I,
         ),
     ),
@@ -186,7 +191,11 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
     ),
     (
         "definition",
-        re.compile(r"^\s*(what (is|are)|define|definition of|what does .* mean)\b", re.I),
+        re.compile(
+            r"^\s*(what (is|are)|define|definition of|what does .* mean|"
+            r"how (does|do|is|are) .{0,60}\bdefined?)\b",
+            re.I,
+        ),
     ),
 ]
 _YES_NO = re.compile(r"^\s*(can|could|does|do|is|are|should|will|was|were|has|have|may)\b", re.I)
@@ -369,11 +378,11 @@ _INTERVAL = re.compile(
 )
 
 
-def _question_type(question: str) -> QuestionType:
+def _question_type(question: str, comparison: bool = True) -> QuestionType:
     if _INTERVAL.search(question):
         return "dose"
     for qtype, pattern in _TYPE_RULES[:3]:  # frequency, dose, comparison win outright
-        if pattern.search(question):
+        if pattern.search(question) and (comparison or qtype != "comparison"):
             return qtype
     if _WHEN_IT_FAILS.search(question):
         return "management"  # "What if IVIg does not work in MMN?" asks what to do next
@@ -413,7 +422,7 @@ def _unknown_eponyms(question: str, entities: list[Entity]) -> list[Concept]:
 
 
 def analyze_question(question: str) -> QuestionAnalysis:
-    question = " ".join(question.split())
+    question = spelled_out_contractions(" ".join(question.split()))
     entities = entities_in(question)
     listed = _syntactic_items(question)
     facet_entities: list[Entity] = []
@@ -470,6 +479,16 @@ def analyze_question(question: str) -> QuestionAnalysis:
         if specific:
             focus.append(Concept(name=_plain_topic(question), terms=specific, kind="phrase"))
     qtype = _question_type(question)
+    if (
+        qtype == "comparison"
+        and not any(f.kind in ("treatment", "test") for f in facets)
+        and any(e.kind in ("condition", "finding") for f in facets for e in entities_in(f.name))
+    ):
+        # "What is the difference between foot drop and flail foot?", "the biopsy criteria
+        # for definite vs probable vasculitic neuropathy": conditions or grades compared, not
+        # options of care; the question asks what the rest of it asks (a definition, a
+        # work-up).
+        qtype = _question_type(question, comparison=False)
     options = [f for f in facets if f.kind == "treatment"]
     if (
         qtype in ("yes_no", "management", "other")

@@ -169,3 +169,36 @@ _CITATION_WITH_SPACE = re.compile(r"\s*" + CITATION_MARKER.pattern)
 
 def strip_citations(text: str) -> str:
     return _CITATION_WITH_SPACE.sub("", text).strip()
+
+
+# "What's the prognosis?", "And when it's traumatic?": spelled out before the question rules
+# read them, so "What's the X?" reads as "What is the X?" and a follow-up's "it" is not
+# replaced inside "it's".
+_CONTRACTIONS = {
+    "what's": "what is",
+    "it's": "it is",
+    "that's": "that is",
+    "who's": "who is",
+    "there's": "there is",
+    "they're": "they are",
+    "isn't": "is not",
+    "aren't": "are not",
+    "doesn't": "does not",
+    "don't": "do not",
+    "didn't": "did not",
+    "can't": "cannot",
+    "won't": "will not",
+}
+_CONTRACTION = re.compile(
+    r"\b(" + "|".join(re.escape(c) for c in _CONTRACTIONS).replace("'", "['\u2019]") + r")\b",
+    re.IGNORECASE,
+)
+
+
+def spelled_out_contractions(text: str) -> str:
+    def expand(found: re.Match[str]) -> str:
+        word = found.group(0)
+        full = _CONTRACTIONS[word.lower().replace("\u2019", "'")]
+        return full[:1].upper() + full[1:] if word[:1].isupper() else full
+
+    return _CONTRACTION.sub(expand, text)

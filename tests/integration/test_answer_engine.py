@@ -413,6 +413,37 @@ def test_a_body_whose_word_is_not_indexed_is_said_to_be_silent(
     assert not re.search(r"summarises|endorsed|regards the", answer.text), answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # Two conditions compared: the sentence about both, not the treatment of one.
+        (
+            "What's the difference between foot drop and flail foot?",
+            r"^Foot drop should be distinguished from flail foot",
+        ),
+        # The body's own definition, placed in its nomenclature.
+        (
+            "How does the ACR define polyneuropathy in lupus?",
+            r"^In the ACR NPSLE nomenclature, polyneuropathy is",
+        ),
+        # Rheumatoid vasculitis is its own condition, not vasculitis in general.
+        ("How does rheumatoid vasculitis usually present?", r"rheumatoid vasculitis"),
+        # What the test asked about shows, in the condition asked about; not the study design
+        # nor quality of life.
+        (
+            "What do nerve conduction studies usually show in peroneal neuropathy?",
+            r"(?i)nerve conduction.*peroneal|peroneal.*(conduction|axonal)",
+        ),
+    ],
+)
+def test_the_opening_line_answers_the_second_development_set_questions(
+    engine: AnswerEngine, question: str, opening: str
+) -> None:
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    assert re.search(opening, first_claim(answer)), first_claim(answer)
+
+
 def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngine) -> None:
     # No indexed source says how long AAV maintenance lasts; the 4-5 month glucocorticoid
     # taper is not that duration, and screening advice is no answer to "how long".

@@ -47,6 +47,16 @@ from curbside.rag.text import content_words
         "The treatment conclusions for NSVN are drawn from a narrative review of the available "
         "evidence and are stated tentatively.",
         "The 2017 EULAR SSc recommendations address Raynaud's phenomenon and digital ulcers.",
+        "This multicentre Italian study enrolled consecutive patients with peroneal "
+        "mononeuropathy.",
+        "The University of Toronto Lupus Clinic database was used to study peripheral "
+        "neuropathy in SLE.",
+        "Randomisation was stratified by chemotherapy drug and comorbid pain risk.",
+        "From 2001 to 2003, 219 patients were eligible for analysis.",
+        "The 2021 EAN/PNS guideline on CIDP revises the 2010 EFNS/PNS guideline.",
+        "The American Academy of Neurology regards the AHA/ASA stroke rehabilitation guideline "
+        "as a useful educational tool for neurologists.",
+        "The AHA/ASA guideline on adult stroke rehabilitation summarises best clinical practice.",
     ],
 )
 def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
@@ -62,6 +72,7 @@ def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
         # A finding placed in its study is still a finding.
         "The overall relapse rate of NSVN in this cohort was 46%.",
         "In this study, sensory neuropathy was the most common form in RA.",
+        "Eligibility for IVIg maintenance depends on the response to the first course.",
     ],
 )
 def test_findings_are_not_taken_for_study_methods(sentence: str) -> None:

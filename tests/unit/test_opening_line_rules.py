@@ -7,6 +7,7 @@ import pytest
 from curbside.rag.drafting.extractive import Candidate, for_every_patient
 from curbside.rag.drafting.statements import (
     LEANS_ON_CONTEXT,
+    defines,
     names_its_kind,
     says_it_fails,
     speaks_to_one_form,
@@ -147,3 +148,12 @@ def test_a_group_that_lists_the_condition_says_what_kind_it_is(
 )
 def test_a_sentence_that_leans_on_the_one_before(sentence: str, leans: bool) -> None:
     assert bool(LEANS_ON_CONTEXT.match(sentence)) is leans
+
+
+def test_a_definition_placed_in_its_source_still_defines() -> None:
+    concepts = analyze_question("What is polyneuropathy?").focus
+    assert defines(
+        "In the ACR NPSLE nomenclature, polyneuropathy is a symmetric, distal disorder.", concepts
+    )
+    assert defines("Clinically, polyneuropathy is a distal disorder.", concepts)
+    assert not defines("In SLE patients, the polyneuropathy rate was 5%.", concepts)

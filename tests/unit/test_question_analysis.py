@@ -52,6 +52,16 @@ def test_design_question_has_focus_population_and_six_facets() -> None:
         ("Is surgery needed if physiotherapy has not helped?", "management"),
         # A study title that mentions outcomes is not asking for a prognosis.
         ("Mammographic screening and a control group. Are outcome measures influenced?", "other"),
+        # Contractions are read spelled out.
+        ("What's the reherniation rate after lumbar microdiscectomy?", "frequency"),
+        ("How does the ACR define polyneuropathy in lupus?", "definition"),
+        # Conditions compared are not options of care: the question asks what the rest asks.
+        ("What's the difference between foot drop and flail foot?", "definition"),
+        (
+            "What are the biopsy criteria for definite vs probable vasculitic neuropathy?",
+            "diagnosis",
+        ),
+        ("Is IVIg or plasma exchange better for GBS?", "comparison"),
     ],
 )
 def test_question_types(question: str, qtype: str) -> None:

@@ -625,6 +625,11 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     )
 
 
+# "How does the ACR define X?" asks what X is as much as "What is X?" does.
+_ABOUT_A_DEFINITION = frozenset(content_words("define defined definition mean means"))
+_COMPARES = re.compile(r"\b(difference between|differ|versus|vs\.?|compared? (with|to))\b", re.I)
+
+
 def _condition_families(text: str) -> set[str]:
     return {e.family for e in entities_in(text) if e.kind == "condition" and e.family}
 
@@ -913,6 +918,19 @@ class ExtractiveDrafter(Drafter):
             # "What does the AAN recommend ...?" opens with the AAN's word when it gives one.
             heard = from_the_body_asked(gated, analysis)
             usable = [c for c in usable if c in heard] or usable
+        if analysis.type == "frequency" and not analysis.treatments:
+            # "How common is painful CIPN?" is not answered by how many patients taking
+            # duloxetine reported less pain.
+            usable = [c for c in usable if not c.names_treatment] or usable
+        tests = [c for c in analysis.focus if c.kind == "test"]
+        if tests and analysis.type != "comparison":
+            # "What do nerve conduction studies show in peroneal neuropathy?" opens with
+            # what the studies show, not with quality of life in peroneal neuropathy.
+            usable = [
+                c
+                for c in usable
+                if any(mentions(c.text, t) for t in tests) and (c.names_setting or not has_setting)
+            ] or usable
         if not has_setting and known:
             usable = [c for c in usable if not c.names_other_condition] or usable
         drugs = analysis.treatments
@@ -975,8 +993,22 @@ class ExtractiveDrafter(Drafter):
             if answering:
                 usable = answering
                 break
+        if (
+            analysis.type != "comparison"
+            and len(analysis.facets) >= 2
+            and _COMPARES.search(analysis.question)
+        ):
+            # "What is the difference between foot drop and flail foot?" is answered by a
+            # sentence about both ("Foot drop should be distinguished from flail foot, in
+            # which ..."), not by the treatment of foot drop.
+            usable = [c for c in usable if len(c.facets) >= 2] or usable
         # Only a bare "What is X?": "What is the most common cause of X?" asks a finding.
-        if analysis.type == "definition" and not aspect_words(analysis.question, analysis):
+        asked_of_it = (
+            aspect_words(analysis.question, analysis)
+            - _ABOUT_A_DEFINITION
+            - {b.lower() for b in analysis.bodies}
+        )
+        if analysis.type == "definition" and not asked_of_it:
             subjects = [*analysis.focus, *analysis.populations]
             usable = (
                 [c for c in usable if defines(c.text, subjects)]

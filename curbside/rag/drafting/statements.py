@@ -22,6 +22,13 @@ ABOUT_THE_SOURCE = re.compile(
     # "In this cohort, X was 46%" is a finding placed in its study, not a sentence about it.
     r"\b(this (systematic )?review|this guideline|"
     r"(?<!\bin )this (cohort|study|report|paper|article|statement|update)|"
+    # "This multicentre Italian study enrolled consecutive patients ...", "The Toronto lupus
+    # clinic database was used to study ...": how the study was done.
+    r"^this( [\w-]+){1,3} (study|trial|cohort|series|review|analysis)\b|\benrolled\b|"
+    r"(was|were) used to (study|examine|identify|assess)|"
+    r"randomi[sz]ation was|(was|were) stratified by|^eligible (patients|participants)|"
+    r"(were|was) eligible|inclusion criteria|"
+    r"(were|was) (retrospectively|prospectively) (identified|reviewed|enrolled|included)|"
     r"the (review|guideline|task force|panel|authors?) (searched|included|"
     r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
     r"were included|aimed to|(was|were) (published|endorsed)|evidence base is|"
@@ -232,7 +239,8 @@ DEFINITIONAL = re.compile(
 # "What is X?" is answered by a sentence whose subject is X and whose verb says what it is
 # ("MCTD combines features of ...", "Clinically, MCTD showed a mixture of ..."), not by one
 # that merely names X ("The cause of MCTD is largely unknown").
-_LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, )?$")
+# "Clinically, X ...", "In the ACR NPSLE nomenclature, polyneuropathy is ...".
+_LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, |In (the )?(?!\d)[\w/ -]{2,50}, )?$")
 _DEFINING_VERB = re.compile(
     r"^(\s*\([^)]*\))?(\s+[\w-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
     r"denotes|consists of|shows|showed|describes|means|includes)\b",
