@@ -265,6 +265,9 @@ def _wording(question: str, entity: Entity) -> str:
         match = term_pattern(term).search(folded)
         if match:
             text = match.group(0)
+            # "Sjogren's" as typed, not "Sjogren" (the term without its possessive).
+            if folded[match.end() : match.end() + 2] == "'s" and not text.endswith("'s"):
+                text += "'s"
             if len(text) <= 3 and not text.isupper():
                 return entity.name
             qualifier = _QUALIFIER.search(folded[: match.start()])

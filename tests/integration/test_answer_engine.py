@@ -428,6 +428,20 @@ def test_a_body_whose_word_is_not_indexed_is_said_to_be_silent(
         ),
         # Rheumatoid vasculitis is its own condition, not vasculitis in general.
         ("How does rheumatoid vasculitis usually present?", r"rheumatoid vasculitis"),
+        # The form asked about: "spastic foot drop", not foot drop after stroke in general.
+        ("Options for spastic foot drop after a stroke?", r"^In spastic foot drop, botulinum"),
+        # What to avoid, said as advice against.
+        (
+            "What treatments should be avoided in painful diabetic neuropathy?",
+            r"should not|not recommended",
+        ),
+        ("What are the risk factors for neuropsychiatric lupus?", r"risk factor"),
+        # How common the condition asked is, not one form of it.
+        (
+            "How common is peripheral neuropathy in dermatomyositis and polymyositis?",
+            r"(?i)(peripheral neuropathy|polyneuropathy) was found in \d+",
+        ),
+        ("How often does carpal tunnel syndrome occur in systemic sclerosis?", r"[Cc]arpal"),
         # What the test asked about shows, in the condition asked about; not the study design
         # nor quality of life.
         (

@@ -6,11 +6,14 @@ import pytest
 
 from curbside.rag.drafting.extractive import Candidate, for_every_patient
 from curbside.rag.drafting.statements import (
+    ASKS_FOR_RISK,
     LEANS_ON_CONTEXT,
     defines,
+    forms_asked,
     names_its_kind,
     says_it_fails,
     speaks_to_one_form,
+    speaks_to_the_form_asked,
 )
 from curbside.rag.question import analyze_question
 
@@ -157,3 +160,25 @@ def test_a_definition_placed_in_its_source_still_defines() -> None:
     )
     assert defines("Clinically, polyneuropathy is a distal disorder.", concepts)
     assert not defines("In SLE patients, the polyneuropathy rate was 5%.", concepts)
+
+
+def test_the_form_of_the_condition_the_question_names() -> None:
+    forms = forms_asked(analyze_question("Options for spastic foot drop after a stroke?"))
+    assert forms
+    assert speaks_to_the_form_asked("In spastic foot drop, botulinum toxin helps.", forms)
+    assert not speaks_to_the_form_asked("Foot drop after stroke is treated with an AFO.", forms)
+    assert not forms_asked(analyze_question("How is foot drop treated after stroke?"))
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What are the risk factors for neuropsychiatric lupus?", True),
+        ("Who is at risk of chemotherapy-induced neuropathy?", True),
+        # One association, asked yes or no, is a research question of its own.
+        ("Human papillomavirus and pterygium. Is the virus a risk factor?", False),
+        ("Are there risk factors that increase the rate of staple line leakage?", False),
+    ],
+)
+def test_a_question_asking_for_risk_factors(question: str, asks: bool) -> None:
+    assert bool(ASKS_FOR_RISK.search(question)) is asks

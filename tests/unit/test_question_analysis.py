@@ -325,3 +325,8 @@ def test_neurological_involvement_of_a_disease_is_an_aspect_not_a_finding() -> N
     assert [(c.name, c.kind) for c in analysis.focus] == [("neurological manifestations", "aspect")]
     assert [c.name for c in analysis.populations] == ["polyarteritis nodosa"]
     assert mentions("Neurologic manifestations were present in 79%.", analysis.focus[0])
+
+
+def test_a_possessive_name_keeps_its_s() -> None:
+    analysis = analyze_question("What is the treatment of sensory ataxic neuropathy in Sjogren's?")
+    assert analysis.title == "Treatment of neuropathy in Sjogren's"

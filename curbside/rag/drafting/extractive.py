@@ -45,13 +45,16 @@ from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
     ABOUT_THE_SOURCE_SECTION,
+    ADVISES_AGAINST,
     AFTER_FAILURE,
     AMOUNT,
     ASKS_ABOUT_A_LATER_LINE,
     ASKS_ABOUT_EVIDENCE,
     ASKS_FOR_GUIDELINES,
+    ASKS_FOR_RISK,
     ASKS_FOR_THE_FIRST_LINE,
     ASKS_IF_IT_OCCURS,
+    ASKS_WHAT_TO_AVOID,
     CAUSE_UNCLEAR,
     DEFINITIONAL,
     EVIDENCE_CLASS,
@@ -60,17 +63,20 @@ from curbside.rag.drafting.statements import (
     LATER_LINE,
     LEANS_ON_CONTEXT,
     NAMES_A_CAUSE,
+    NAMES_A_RISK,
     PREVENTS,
     RECOMMENDS,
     TREATMENT_WORDS,
     answers_the_type,
     defines,
+    forms_asked,
     names_as_subject,
     names_its_kind,
     names_something_else,
     names_the_other_phase,
     says_it_fails,
     speaks_to_one_form,
+    speaks_to_the_form_asked,
 )
 from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity, term_pattern
 from curbside.rag.models import Evidence
@@ -355,15 +361,17 @@ def from_the_body_asked(gated: list[Candidate], analysis: QuestionAnalysis) -> l
     """The on-topic sentences of the guideline bodies the question names that say what is
     asked: the PNS vasculitic-neuropathy guideline's pathology criteria do not answer "What
     does the PNS guideline say about treating vasculitic neuropathy?"."""
-    own = [c for c in gated if c.by_body_asked]
+    return [c for c in gated if c.by_body_asked and of_the_type_asked(c, analysis)]
+
+
+def of_the_type_asked(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
+    """Is the sentence the kind of statement the question type asks for (any kind, for
+    yes/no, definition and other questions)?"""
     if analysis.type in ("yes_no", "other", "definition"):
-        return own
-    wanted = WANTED.get(analysis.type, set())
-    return [
-        c
-        for c in own
-        if c.section in wanted or answers_the_type(c.text, analysis.type, analysis.question)
-    ]
+        return True
+    return candidate.section in WANTED.get(analysis.type, set()) or bool(
+        answers_the_type(candidate.text, analysis.type, analysis.question)
+    )
 
 
 def prefer_the_body_asked(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
@@ -903,6 +911,32 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if PREVENTS.search(c.text)] or usable
         # One form of the condition only when the question asks about that form.
         usable = [c for c in usable if not speaks_to_one_form(c.text, analysis)] or usable
+        forms = forms_asked(analysis)
+        if forms:
+            # ...and that form when it does: "In spastic foot drop, botulinum toxin
+            # injections should be considered" for "Options for spastic foot drop?" (what is
+            # said of that form must still be of the kind asked: its treatment, not how
+            # often it occurs).
+            of_the_form = [
+                c
+                for c in usable
+                if speaks_to_the_form_asked(c.text, forms) and of_the_type_asked(c, analysis)
+            ]
+            usable = of_the_form or usable
+        # "Which ones should I avoid?" and "What are the risk factors for X?" ask for a list of
+        # that kind; "Is X a risk factor for Y?" and "... a contraindication to surgery?" (a
+        # yes/no research question) ask about one association, left to the ranker.
+        asks_a_list = analysis.type != "yes_no"
+        if asks_a_list and ASKS_WHAT_TO_AVOID.search(analysis.question):
+            usable = [c for c in usable if ADVISES_AGAINST.search(c.text)] or usable
+        if asks_a_list and ASKS_FOR_RISK.search(analysis.question):
+            usable = [c for c in usable if NAMES_A_RISK.search(c.text)] or usable
+        if analysis.type == "frequency":
+            # "How common is peripheral neuropathy in DM/PM?" is answered by how common
+            # peripheral neuropathy is there, not one form of it (mononeuritis multiplex).
+            usable = [
+                c for c in usable if c.names_focus_directly and (c.names_setting or not has_setting)
+            ] or usable
         if analysis.type in ("management", "comparison") and not ASKS_ABOUT_A_LATER_LINE.search(
             analysis.question
         ):

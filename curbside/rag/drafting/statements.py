@@ -407,6 +407,58 @@ def speaks_to_one_form(text: str, analysis: QuestionAnalysis) -> bool:
     )
 
 
+# Words that name a form of a condition when they stand before it ("spastic foot drop",
+# "sensory ataxic neuropathy", "permanent foot drop").
+_FORM_WORD = (
+    r"motor|sensory|typical|atypical|spastic|flaccid|vasculitic|hereditary|pure|proximal|"
+    r"distal|multifocal|demyelinating|axonal|juvenile|localised|localized|limited|diffuse|"
+    r"cutaneous|permanent|painful|chronic|acute|ataxic|refractory|small-fiber|small-fibre"
+)
+_FORM_BEFORE = re.compile(rf"\b({_FORM_WORD})\s+$", re.IGNORECASE)
+
+
+def forms_asked(analysis: QuestionAnalysis) -> list[str]:
+    """The forms of its condition the question names, as "form term" patterns: "spastic
+    foot drop" in "Options for spastic foot drop after a stroke?"."""
+    folded = normalize(analysis.question)
+    forms = []
+    for concept in [*analysis.focus, *analysis.populations]:
+        for term in concept.terms[: concept.direct_terms or None]:
+            for found in term_pattern(term).finditer(folded):
+                before = _FORM_BEFORE.search(folded[: found.start()])
+                if before:
+                    forms.append(rf"\b{re.escape(before.group(1))}\s+{term_pattern(term).pattern}")
+    return list(dict.fromkeys(forms))
+
+
+def speaks_to_the_form_asked(text: str, forms: list[str]) -> bool:
+    folded = normalize(text)
+    return any(re.search(form, folded, re.IGNORECASE) for form in forms)
+
+
+# "Which ones should I avoid?", "What should not be used for sciatica?": what is advised
+# against, said as such.
+ASKS_WHAT_TO_AVOID = re.compile(
+    r"\b(avoid\w*|should (not|n't) be (used|given|offered)|not (to )?use)\b",
+    re.IGNORECASE,
+)
+ADVISES_AGAINST = re.compile(
+    r"\b(not (be )?recommended|should not|must not|do not (offer|use|give)|should be avoided|"
+    r"contraindicat\w*|discouraged)\b",
+    re.IGNORECASE,
+)
+# "What are the risk factors for X?", "Who is at risk?": risk said as such.
+# (Not "Is the virus a risk factor for pterygium?": one association, a yes/no question.)
+ASKS_FOR_RISK = re.compile(
+    r"\b(what|which)\b[^?]*\b(risk factors?|predispos\w*)\b|\bwho is at risk\b|\bwho gets\b",
+    re.IGNORECASE,
+)
+NAMES_A_RISK = re.compile(
+    r"\b(risk factors?|predispos\w*|(higher|increased|greater) risk|associated with)\b",
+    re.IGNORECASE,
+)
+
+
 _FAILS = (
     r"(is|are)\s+not\s+(sufficiently\s+|fully\s+)?effective|(is|are)\s+ineffective|"
     r"fails?|failed|(is|are)\s+not\s+tolerated"
