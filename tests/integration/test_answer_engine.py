@@ -655,6 +655,9 @@ def test_design_page_question_answers_by_condition(engine: AnswerEngine) -> None
     once = [s.text for s in by_condition if re.search(r"mononeuritis multiplex", s.text, re.I)]
     dm_pm = [t for t in once if re.search(r"\bDM\b|dermatomyositis", t)]
     assert len(dm_pm) <= 1, dm_pm
+    # A condition's bullet says what happens in it, not what it is like ("In Sjogren's
+    # syndrome, the PNS is involved in a similar way to scleroderma").
+    assert not any(re.search(r"similar way to", s.text) for s in by_condition), by_condition
 
 
 def test_injected_instructions_are_retrieved_but_never_delivered(

@@ -635,6 +635,10 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
 
 # "How does the ACR define X?" asks what X is as much as "What is X?" does.
 _ABOUT_A_DEFINITION = frozenset(content_words("define defined definition mean means"))
+LIKE_ANOTHER = re.compile(
+    r"\b(in )?(a|the) (similar|same) (way|manner|pattern|fashion) (to|as)\b|\bsimilarly to\b",
+    re.IGNORECASE,
+)
 _COMPARES = re.compile(r"\b(difference between|differ|versus|vs\.?|compared? (with|to))\b", re.I)
 
 
@@ -1189,6 +1193,9 @@ class ExtractiveDrafter(Drafter):
                 # passing mention in a source about something else (SLE neuropathy cohort >
                 # trigeminal series). A sentence that leans on the one before it comes last.
                 options = [c for c in options if not LEANS_ON_CONTEXT.match(c.text)] or options
+                # "... involved in a similar way to scleroderma" says what Sjogren's is like,
+                # not what happens in it.
+                options = [c for c in options if not LIKE_ANOTHER.search(c.text)] or options
                 # "How often ... in A, B and C?": a proportion for each, where one is given;
                 # "How is it treated in A, B and C?": each one's treatment, not its forms.
                 kind = [answers_the_type(c.text, analysis.type, analysis.question) for c in options]
@@ -1232,6 +1239,10 @@ class ExtractiveDrafter(Drafter):
             if any(len(words & s) / max(1, len(words | s)) > 0.6 for s in seen_words):
                 continue
             if any(same_finding_again(candidate, c) for c in [*chosen, *picked]):
+                continue
+            if len(candidate.facets) >= 2 and LIKE_ANOTHER.search(candidate.text):
+                # "In Sjogren's syndrome, the PNS is involved in a similar way to scleroderma"
+                # says nothing of either listed condition that their own points do not.
                 continue
             # ...but "the evidence is insufficient to recommend routine nerve biopsy" answers
             # a question that lists nerve biopsy.
