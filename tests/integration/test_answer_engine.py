@@ -442,6 +442,12 @@ def test_a_body_whose_word_is_not_indexed_is_said_to_be_silent(
             r"(?i)(peripheral neuropathy|polyneuropathy) was found in \d+",
         ),
         ("How often does carpal tunnel syndrome occur in systemic sclerosis?", r"[Cc]arpal"),
+        # The commonest type and its share, not that neuropathies are the commonest
+        # complication of diabetes.
+        (
+            "What's the most common type of diabetic neuropathy?",
+            r"^Chronic distal symmetric polyneuropathy accounts for about 75%",
+        ),
         # What the test asked about shows, in the condition asked about; not the study design
         # nor quality of life.
         (

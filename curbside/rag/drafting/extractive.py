@@ -52,6 +52,7 @@ from curbside.rag.drafting.statements import (
     ASKS_ABOUT_EVIDENCE,
     ASKS_FOR_GUIDELINES,
     ASKS_FOR_RISK,
+    ASKS_FOR_THE_COMMONEST,
     ASKS_FOR_THE_FIRST_LINE,
     ASKS_IF_IT_OCCURS,
     ASKS_WHAT_TO_AVOID,
@@ -64,6 +65,7 @@ from curbside.rag.drafting.statements import (
     LEANS_ON_CONTEXT,
     NAMES_A_CAUSE,
     NAMES_A_RISK,
+    NAMES_THE_COMMONEST,
     PREVENTS,
     RECOMMENDS,
     TREATMENT_WORDS,
@@ -624,7 +626,9 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
         or any(
             c.names_treatment
             and (
-                c.names_population or for_every_patient(c, analysis)
+                c.names_population
+                or names_a_group_holding_it(c.text, analysis)
+                or for_every_patient(c, analysis)
                 if in_one_condition
                 else c.names_focus or c.names_population
             )
@@ -639,6 +643,18 @@ LIKE_ANOTHER = re.compile(
     r"\b(in )?(a|the) (similar|same) (way|manner|pattern|fashion) (to|as)\b|\bsimilarly to\b",
     re.IGNORECASE,
 )
+
+
+def names_a_group_holding_it(text: str, analysis: QuestionAnalysis) -> bool:
+    """ "Systemic vasculitis in which neuropathy predominates ..." speaks of EGPA: the group
+    it names holds the condition asked about."""
+    asked = {t.lower() for c in analysis.populations for t in [c.name, *c.terms]}
+    return any(
+        e.kind == "condition" and any(m.lower() in asked for m in e.members)
+        for e in entities_in(text)
+    )
+
+
 _COMPARES = re.compile(r"\b(difference between|differ|versus|vs\.?|compared? (with|to))\b", re.I)
 
 
@@ -935,6 +951,8 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if ADVISES_AGAINST.search(c.text)] or usable
         if asks_a_list and ASKS_FOR_RISK.search(analysis.question):
             usable = [c for c in usable if NAMES_A_RISK.search(c.text)] or usable
+        if ASKS_FOR_THE_COMMONEST.search(analysis.question):
+            usable = [c for c in usable if NAMES_THE_COMMONEST.search(c.text)] or usable
         if analysis.type == "frequency":
             # "How common is peripheral neuropathy in DM/PM?" is answered by how common
             # peripheral neuropathy is there, not one form of it (mononeuritis multiplex).
@@ -1196,6 +1214,10 @@ class ExtractiveDrafter(Drafter):
                 # "... involved in a similar way to scleroderma" says what Sjogren's is like,
                 # not what happens in it.
                 options = [c for c in options if not LIKE_ANOTHER.search(c.text)] or options
+                if analysis.type != "yes_no" and ASKS_FOR_RISK.search(analysis.question):
+                    # "Which features are associated with neuropathy in SSc, RA and SLE?":
+                    # each one's associated features.
+                    options = [c for c in options if NAMES_A_RISK.search(c.text)] or options
                 # "How often ... in A, B and C?": a proportion for each, where one is given;
                 # "How is it treated in A, B and C?": each one's treatment, not its forms.
                 kind = [answers_the_type(c.text, analysis.type, analysis.question) for c in options]
@@ -1240,7 +1262,7 @@ class ExtractiveDrafter(Drafter):
                 continue
             if any(same_finding_again(candidate, c) for c in [*chosen, *picked]):
                 continue
-            if len(candidate.facets) >= 2 and LIKE_ANOTHER.search(candidate.text):
+            if candidate.facets and LIKE_ANOTHER.search(candidate.text):
                 # "In Sjogren's syndrome, the PNS is involved in a similar way to scleroderma"
                 # says nothing of either listed condition that their own points do not.
                 continue

@@ -450,7 +450,18 @@ ADVISES_AGAINST = re.compile(
 # "What are the risk factors for X?", "Who is at risk?": risk said as such.
 # (Not "Is the virus a risk factor for pterygium?": one association, a yes/no question.)
 ASKS_FOR_RISK = re.compile(
-    r"\b(what|which)\b[^?]*\b(risk factors?|predispos\w*)\b|\bwho is at risk\b|\bwho gets\b",
+    r"\b(what|which)\b[^?]*\b(risk factors?|predispos\w*)\b|"
+    r"\bwho is at risk\b|\bwho gets\b",
+    re.IGNORECASE,
+)
+# "What is the most common type of diabetic neuropathy?" is answered by the type and its
+# share ("Chronic DSPN accounts for about 75% of diabetic neuropathies").
+ASKS_FOR_THE_COMMONEST = re.compile(
+    r"\bmost (common|frequent|usual) (type|form|kind|variety|cause|presentation)s?\b", re.I
+)
+NAMES_THE_COMMONEST = re.compile(
+    r"\baccounts? for (about |around |up to )?\d+|\bmost (common|frequent) (type|form|kind|"
+    r"variety|cause|presentation)\b|\bwas the most (common|frequent)\b",
     re.IGNORECASE,
 )
 NAMES_A_RISK = re.compile(
