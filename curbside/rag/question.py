@@ -208,7 +208,8 @@ _CONSTRAINT = re.compile(
 _LIST_INTRO = re.compile(
     # "... which of these tests are recommended: A, B, or C?" lists after a colon.
     r"(?:\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|"
-    r"in|with|for|of)\s+|:\s*)(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+"
+    r"in|with|for|of|due to|caused by)\s+|:\s*)"
+    r"(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+"
     # "..., tramadol or tapentadol, valproic acid or alpha-lipoic acid be used": the list
     # goes on past a second "or".
     r"(?:,\s*[^?;:,]+)*)",
@@ -465,7 +466,7 @@ def analyze_question(question: str) -> QuestionAnalysis:
             focus.append(concept)
     populations += _unknown_eponyms(question, entities)
     facets = [_concept(e, _wording(question, e)) for e in facet_entities]
-    facets += [Concept(name=r, terms=[r.lower()], kind="phrase") for r in raw_facets]
+    facets += [Concept(name=r, terms=_phrase_terms(r), kind="phrase") for r in raw_facets]
     # In the order the question lists them (the coverage line reads in that order).
     folded = normalize(question).replace("\u2019", "'")
 
@@ -510,6 +511,20 @@ def analyze_question(question: str) -> QuestionAnalysis:
     )
     analysis.title = make_title(analysis)
     return analysis
+
+
+# "calcium-magnesium infusions" is written "calcium-magnesium" in the sources: a listed
+# phrase is also found without the form it is given in.
+_GIVEN_AS = re.compile(
+    r"\s+(infusions?|injections?|patch(es)?|tablets?|creams?|drugs?|therapy|treatment)$", re.I
+)
+
+
+def _phrase_terms(phrase: str) -> list[str]:
+    bare = _GIVEN_AS.sub("", phrase)
+    if not re.search(r"[A-Za-z]{4}", bare):  # "15 min infusion" is not "15 min"
+        return [phrase.lower()]
+    return list(dict.fromkeys([phrase.lower(), bare.lower()]))
 
 
 def _only_in(question: str, entity: Entity, phrases: list[str]) -> bool:

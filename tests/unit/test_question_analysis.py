@@ -330,3 +330,32 @@ def test_neurological_involvement_of_a_disease_is_an_aspect_not_a_finding() -> N
 def test_a_possessive_name_keeps_its_s() -> None:
     analysis = analyze_question("What is the treatment of sensory ataxic neuropathy in Sjogren's?")
     assert analysis.title == "Treatment of neuropathy in Sjogren's"
+
+
+def test_a_list_of_causes_after_due_to_is_read_as_a_list() -> None:
+    analysis = analyze_question(
+        "How often is peroneal mononeuropathy due to prolonged posture, surgery, weight loss, "
+        "trauma or diabetes?"
+    )
+    assert [f.name for f in analysis.facets] == [
+        "prolonged posture",
+        "surgery",
+        "weight loss",
+        "trauma",
+        "diabetes",
+    ]
+
+
+def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
+    analysis = analyze_question(
+        "Any role for acetyl-L-carnitine, calcium-magnesium infusions, venlafaxine or "
+        "cryotherapy in preventing chemotherapy-induced neuropathy?"
+    )
+    terms = {f.name: f.terms for f in analysis.facets}
+    assert terms["calcium-magnesium infusions"] == [
+        "calcium-magnesium infusions",
+        "calcium-magnesium",
+    ]
+    # ...but "15 min infusion" is not "15 min".
+    timed = analyze_question("Is metoclopramide better by 2 min bolus vs 15 min infusion?")
+    assert all(t != "15 min" for f in timed.facets for t in f.terms)
