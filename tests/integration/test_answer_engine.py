@@ -413,6 +413,17 @@ def test_a_body_whose_word_is_not_indexed_is_said_to_be_silent(
     assert not re.search(r"summarises|endorsed|regards the", answer.text), answer.text
 
 
+def test_a_what_if_follow_up_opens_with_that_circumstance(engine: AnswerEngine) -> None:
+    from curbside.rag.models import Turn
+
+    first = engine.ask("How common is painful chemo-induced neuropathy and who's at risk?")
+    answer = engine.ask(
+        "And if it becomes intolerable during treatment?", [Turn.from_answer(first)]
+    )
+    assert_well_cited(answer)
+    assert re.search(r"intolerable neuropathy", first_claim(answer)), first_claim(answer)
+
+
 @pytest.mark.parametrize(
     ("question", "opening"),
     [

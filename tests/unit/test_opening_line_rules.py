@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from curbside.rag.drafting.extractive import Candidate, for_every_patient
+from curbside.rag.drafting.extractive import Candidate, circumstance_words, for_every_patient
 from curbside.rag.drafting.statements import (
     ASKS_FOR_RISK,
     LEANS_ON_CONTEXT,
@@ -182,3 +182,23 @@ def test_the_form_of_the_condition_the_question_names() -> None:
 )
 def test_a_question_asking_for_risk_factors(question: str, asks: bool) -> None:
     assert bool(ASKS_FOR_RISK.search(question)) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("What if the foot drop ends up permanent (regarding foot drop after stroke)?", {"perm"}),
+        (
+            "What if it becomes intolerable during treatment (regarding chemotherapy-induced "
+            "peripheral neuropathy)?",
+            {"into"},
+        ),
+        # What to do when a treatment fails has its own rule; the names asked are no
+        # circumstance.
+        ("What if IVIg stops working in MMN?", set()),
+        ("What if nerve conduction studies done in suspected CIDP are normal?", {"norm"}),
+    ],
+)
+def test_the_circumstance_of_a_what_if_question(question: str, words: set[str]) -> None:
+    found = circumstance_words(analyze_question(question))
+    assert {w[:4] for w in found} == words

@@ -645,6 +645,34 @@ LIKE_ANOTHER = re.compile(
 )
 
 
+_WHAT_IF = re.compile(r"^\s*what if\b(?P<clause>[^(?]*)", re.IGNORECASE)
+# Words of a circumstance that say nothing of which one it is.
+_PLAIN_WORDS = frozenset(
+    content_words(
+        "treatment therapy patient patients become becomes became end ends ended start starting "
+        "started already before after during later still get gets suspected suspect done "
+        "given used tried"
+    )
+)
+
+
+def circumstance_words(analysis: QuestionAnalysis) -> set[str]:
+    """The words of a "What if ...?" question's circumstance, without the names of what it
+    is about: {"permanent"} for "What if the foot drop ends up permanent?"; empty for "What
+    if IVIg stops working?" (what to do when a treatment fails has its own rule)."""
+    found = _WHAT_IF.match(analysis.question)
+    if found is None or ASKS_AFTER_FAILURE.search(analysis.question):
+        return set()
+    named = {
+        _word_key(w)
+        for c in analysis.topic_concepts()
+        for t in [c.name, *c.terms]
+        for w in content_words(t)
+    }
+    words = {_word_key(w) for w in content_words(found["clause"]) if w not in _PLAIN_WORDS}
+    return {w for w in words if w not in named and w not in QUESTION_GENERIC_WORDS}
+
+
 def names_a_group_holding_it(text: str, analysis: QuestionAnalysis) -> bool:
     """ "Systemic vasculitis in which neuropathy predominates ..." speaks of EGPA: the group
     it names holds the condition asked about."""
@@ -951,6 +979,14 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if ADVISES_AGAINST.search(c.text)] or usable
         if asks_a_list and ASKS_FOR_RISK.search(analysis.question):
             usable = [c for c in usable if NAMES_A_RISK.search(c.text)] or usable
+        circumstance = circumstance_words(analysis)
+        if circumstance:
+            # "What if the foot drop ends up permanent?" opens with what is said of permanent
+            # foot drop ("In permanent foot drop, some patients benefit from muscle-transfer
+            # surgery"); "What if it becomes intolerable?" with intolerable neuropathy.
+            usable = [
+                c for c in usable if circumstance & {_word_key(w) for w in content_words(c.text)}
+            ] or usable
         if ASKS_FOR_THE_COMMONEST.search(analysis.question):
             usable = [c for c in usable if NAMES_THE_COMMONEST.search(c.text)] or usable
         if analysis.type == "frequency":
