@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from curbside.rag.lexicon import entities_in
+from curbside.rag.lexicon import ENTITIES, entities_in
 from curbside.rag.models import Turn
 from curbside.rag.question import ASKS_AFTER_FAILURE, PHASES, QuestionAnalysis, analyze_question
 from curbside.rag.text import content_words, spelled_out_contractions
@@ -198,7 +198,8 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     analysis = analyze_question(previous)
     # The user's own words while they read as a short noun phrase ("foot drop with L4\\L5
     # disc herniation"); the analysis's subject for long or enumerating questions.
-    own = _without_aspect(topic_of(previous))
+    whole = topic_of(previous)
+    own = _without_aspect(whole)
     # (A short list is the user's noun phrase too: "peripheral neuropathy in dermatomyositis
     # and polymyositis", not the analysis's "peripheral neuropathy" without its setting.)
     short = len(own.split()) <= 12
@@ -214,7 +215,7 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     ):
         # The earlier rewrite asked an aspect ("How do I localise the lesion?", "What do the
         # nerve biopsy and other tests show?"): its subject was the carried topic alone.
-        topic = carried
+        topic = _without_aspect(carried)
     elif carried and carried.lower() not in topic.lower():
         # A third turn keeps the first turn's setting without nesting: "dose of rituximab
         # (regarding severe GPA)" + "is maintenance needed?" -> "(regarding rituximab in
@@ -234,7 +235,10 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         lead = "What " if new_part[:2].lower() == "if" else "What about "
         if _IF_IT.match(question):
             lead = ""  # asked as a whole question: "If it is severe, does surgery help?"
-        return f"{lead}{new_part} (regarding {carried or topic})?"
+        # The same question in another circumstance keeps what it asked ("when it is
+        # traumatic" is about what nerve conduction studies show, as before).
+        same_question = whole if len(whole.split()) <= 12 else topic
+        return f"{lead}{new_part} (regarding {carried or same_question})?"
     if _PARTICIPLE.fullmatch(new_part):
         # "And treated?" -> "How is nonsystemic vasculitic neuropathy treated?"
         return f"How is {topic} {new_part.lower()}?"
@@ -359,6 +363,15 @@ def _without_aspect(topic: str) -> str:
     vasculitis" -> "mononeuritis multiplex in vasculitis" (the new question asks its own
     aspect)."""
     topic = re.sub(r"^(causes?|leads? to|triggers?)\s+(?!of\b)", "", topic, flags=re.I)
+    # "nerve conduction studies in peroneal neuropathy" asked what a test shows: the subject
+    # is the condition ("And when should I refer?" is about peroneal neuropathy).
+    for entity in ENTITIES:
+        if entity.kind != "test":
+            continue
+        for term in entity.terms:
+            lead = re.match(rf"{re.escape(term)}\s+(in|for|of)\s+(?=\S)", topic, re.IGNORECASE)
+            if lead:
+                return topic[lead.end() :]
     rest = _ASPECT_LEAD.sub("", topic, count=1).strip()
     rest = re.sub(r"^(of|for|in)\s+", "", rest, flags=re.IGNORECASE)  # "first-line for X"
     return rest if len(rest.split()) >= 1 and rest != topic.strip() and rest else topic

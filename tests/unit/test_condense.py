@@ -470,3 +470,20 @@ def test_follow_ups_from_the_second_development_set_read_as_questions(
     earlier: str, follow_up: str, standalone: str
 ) -> None:
     assert rule_based_standalone(follow_up, [Turn(question=earlier)]) == standalone
+
+
+def test_a_new_question_after_a_circumstance_is_about_the_condition_not_the_test() -> None:
+    # t1 asked what a test shows; t2 kept that question in another circumstance; t3 asks
+    # something new (when to refer for surgery) about the condition.
+    turns = [
+        Turn(question="What do nerve conduction studies usually show in peroneal neuropathy?"),
+    ]
+    second = rule_based_standalone("And when it's traumatic?", turns)
+    assert second == (
+        "What about when it is traumatic (regarding nerve conduction studies in peroneal "
+        "neuropathy)?"
+    )
+    turns.append(Turn(question=second))
+    assert rule_based_standalone("When should I refer for surgical decompression?", turns) == (
+        "When should I refer for surgical decompression (regarding peroneal neuropathy)?"
+    )
