@@ -440,6 +440,9 @@ ENTITIES: tuple[Entity, ...] = (
         "intraepidermal nerve fibre density",
         "IENF density",
     ),
+    # A blood test, not rheumatoid arthritis ("Does a positive rheumatoid factor predict
+    # rheumatoid vasculitis?").
+    _e("rheumatoid factor", "test", "", "rf positivity"),
     _e(
         "autonomic testing",
         "test",

@@ -122,6 +122,9 @@ class QuestionAnalysis(BaseModel):
             )
             settings.append(phrase or f"in {population.name}")
         where = " and ".join(settings).replace(" and in ", " and ")
+        if others and not treatments and all(f.lower() in where.lower() for f in others[:2]):
+            # "neuropathy in diabetic neuropathy" says "diabetic neuropathy".
+            focus, where = "", where.removeprefix("in ")
         if focus and where:
             return f"{focus} {where}"
         if where:
@@ -449,7 +452,8 @@ def analyze_question(question: str) -> QuestionAnalysis:
                 break
     facet_names = {e.name for e in facet_entities}
 
-    constraints = [m.group(0) for m in _CONSTRAINT.finditer(question)]
+    # "After stroke, does an AFO help?": the setting as it reads inside a title.
+    constraints = [m.group(0)[:1].lower() + m.group(0)[1:] for m in _CONSTRAINT.finditer(question)]
     focus: list[Concept] = []
     populations: list[Concept] = []
     for entity in entities:

@@ -359,3 +359,28 @@ def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
     # ...but "15 min infusion" is not "15 min".
     timed = analyze_question("Is metoclopramide better by 2 min bolus vs 15 min infusion?")
     assert all(t != "15 min" for f in timed.facets for t in f.terms)
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        # The setting as it reads inside a title, not capitalised from the question's start.
+        (
+            "After stroke, does an AFO improve gait speed and balance?",
+            "AFO after stroke",
+        ),
+        # A blood test, not rheumatoid arthritis.
+        (
+            "Does a positive rheumatoid factor help predict rheumatoid vasculitis?",
+            "Rheumatoid factor in rheumatoid vasculitis",
+        ),
+        # Not "Neuropathy in diabetic neuropathy".
+        (
+            "Who should be assessed for cardiac autonomic neuropathy (regarding diabetic "
+            "neuropathy)?",
+            "Diabetic neuropathy",
+        ),
+    ],
+)
+def test_titles_read_as_noun_phrases(question: str, title: str) -> None:
+    assert analyze_question(question).title == title
