@@ -171,6 +171,15 @@ ENTITIES: tuple[Entity, ...] = (
     _e("psoriatic arthritis", "condition", CTD),
     _e("ankylosing spondylitis", "condition", CTD, "axial spondyloarthritis"),
     _e("sarcoidosis", "condition", "granulomatous", "neurosarcoidosis"),
+    # A variant of nonsystemic vasculitic neuropathy, better known by its older names.
+    _e(
+        "diabetic radiculoplexus neuropathy",
+        "condition",
+        VASC,
+        "diabetic amyotrophy",
+        "diabetic lumbosacral radiculoplexus neuropathy",
+        "bruns-garland syndrome",
+    ),
     # ---- other populations ----------------------------------------------------------------
     _e("stroke", "condition", "central", "hemiparesis", "cerebrovascular", "hemiplegia"),
     _e("multiple sclerosis", "condition", "central", "ms"),
