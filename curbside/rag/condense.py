@@ -411,7 +411,9 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
         # "... for remission induction in GPA?" + "what about maintenance?" -> "... for
         # remission maintenance in GPA?" (the other phase, not another drug)
         return re.sub(rf"\b{phase}\b", new_part.lower(), previous, count=1, flags=re.IGNORECASE)
-    if incoming.treatments:
+    # "what about foot care?" (something done, named or not) after a question on diabetes;
+    # not a finding ("the foot drop", asked as a circumstance above).
+    if incoming.focus and not any(c.kind in ("finding", "condition") for c in incoming.focus):
         verb = "Are" if new_part.lower().endswith("s") else "Is"
         return f"{verb} {new_part} recommended for {old.name}?"
     return None

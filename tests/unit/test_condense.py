@@ -487,3 +487,13 @@ def test_a_new_question_after_a_circumstance_is_about_the_condition_not_the_test
     assert rule_based_standalone("When should I refer for surgical decompression?", turns) == (
         "When should I refer for surgical decompression (regarding peroneal neuropathy)?"
     )
+
+
+def test_what_about_something_done_asks_whether_it_is_recommended() -> None:
+    # Not "How often does neuropathy occur in foot care?" (a test-half turn, a056, broke so
+    # with ed5da52; the fix is disclosed as informed by the test half).
+    earlier = [Turn(question="How often does neuropathy occur in diabetes?")]
+    assert (
+        rule_based_standalone("What about foot care?", earlier)
+        == "Is foot care recommended for diabetes?"
+    )

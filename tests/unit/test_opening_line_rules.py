@@ -202,3 +202,14 @@ def test_a_question_asking_for_risk_factors(question: str, asks: bool) -> None:
 def test_the_circumstance_of_a_what_if_question(question: str, words: set[str]) -> None:
     found = circumstance_words(analyze_question(question))
     assert {w[:4] for w in found} == words
+
+
+def test_a_dose_question_wants_a_dose_not_any_treatment_statement() -> None:
+    from curbside.rag.drafting.extractive import of_the_type_asked
+
+    analysis = analyze_question("What dose of duloxetine for painful CIPN?")
+    offered = candidate("Duloxetine may be offered for painful CIPN (moderate recommendation).")
+    offered.section = "Treatment"
+    dosed = candidate("Duloxetine was given as 30 mg daily for a week, then 60 mg daily.")
+    assert not of_the_type_asked(offered, analysis)
+    assert of_the_type_asked(dosed, analysis)

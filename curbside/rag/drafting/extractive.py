@@ -371,9 +371,10 @@ def of_the_type_asked(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
     yes/no, definition and other questions)?"""
     if analysis.type in ("yes_no", "other", "definition"):
         return True
-    return candidate.section in WANTED.get(analysis.type, set()) or bool(
-        answers_the_type(candidate.text, analysis.type, analysis.question)
-    )
+    kind = answers_the_type(candidate.text, analysis.type, analysis.question)
+    if analysis.type == "dose":
+        return bool(kind)  # a dose, not any statement under Treatment
+    return candidate.section in WANTED.get(analysis.type, set()) or bool(kind)
 
 
 def prefer_the_body_asked(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
