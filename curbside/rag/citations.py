@@ -62,7 +62,8 @@ def extract_citations(sentence: str) -> tuple[str, list[int]]:
     for match in _MARKER.finditer(sentence):
         numbers.extend(parse_citation_numbers(match.group(1)))
     clean = _MARKER.sub("", sentence)
-    clean = re.sub(r"\s+([.,;:!?])", r"\1", clean).strip()
+    # "text [1] ." -> "text."; not "P = .003" -> "P =.003" (a decimal is not punctuation).
+    clean = re.sub(r"\s+([.,;:!?])(?!\d)", r"\1", clean).strip()
     return tidy_removed_markers(clean), list(dict.fromkeys(numbers))
 
 
@@ -86,7 +87,7 @@ _ACCORDING_TO = re.compile(
 # Left when a citation used as a noun is removed: "from and", "in ,", "( )".
 _DANGLING = re.compile(
     r"\((?:see|cf\.?|e\.g\.,?|in|ref\.?)?\s*\)|\b(?:from|in|by|see|of)\s+(?:and|or)\s+|"
-    r"\s+(?=[,.;])"
+    r"\s+(?=[,.;](?!\d))"  # not before a decimal: "P = .003" stays as written
 )
 
 

@@ -384,3 +384,13 @@ def test_sources_not_about_the_question_are_told_apart(evidence: Evidence) -> No
     # A topic the lexicon does not know is judged by its specific words.
     unknown = analyze_question("Is double balloon enteroscopy efficacious and safe?")
     assert off_topic_sources(evidence, unknown) == frozenset({1, 2, 3, 4})
+
+
+def test_removing_markers_keeps_a_decimal_as_written() -> None:
+    from curbside.rag.citations import extract_citations
+
+    assert extract_citations("Balance improved (P = .003) [1].") == (
+        "Balance improved (P = .003).",
+        [1],
+    )
+    assert extract_citations("Balance improved [2] .") == ("Balance improved.", [2])
