@@ -55,6 +55,7 @@ from curbside.rag.drafting.statements import (
     ASKS_FOR_THE_COMMONEST,
     ASKS_FOR_THE_FIRST_LINE,
     ASKS_IF_IT_OCCURS,
+    ASKS_TO_COMPARE,
     ASKS_WHAT_TO_AVOID,
     CAUSE_UNCLEAR,
     DEFINITIONAL,
@@ -63,6 +64,7 @@ from curbside.rag.drafting.statements import (
     HEDGE,
     LATER_LINE,
     LEANS_ON_CONTEXT,
+    LIKE_ANOTHER,
     NAMES_A_CAUSE,
     NAMES_A_RISK,
     NAMES_THE_COMMONEST,
@@ -640,10 +642,6 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
 
 # "How does the ACR define X?" asks what X is as much as "What is X?" does.
 _ABOUT_A_DEFINITION = frozenset(content_words("define defined definition mean means"))
-LIKE_ANOTHER = re.compile(
-    r"\b(in )?(a|the) (similar|same) (way|manner|pattern|fashion) (to|as)\b|\bsimilarly to\b",
-    re.IGNORECASE,
-)
 
 
 _WHAT_IF = re.compile(r"^\s*what if\b(?P<clause>[^(?]*)", re.IGNORECASE)
@@ -682,9 +680,6 @@ def names_a_group_holding_it(text: str, analysis: QuestionAnalysis) -> bool:
         e.kind == "condition" and any(m.lower() in asked for m in e.members)
         for e in entities_in(text)
     )
-
-
-_COMPARES = re.compile(r"\b(difference between|differ|versus|vs\.?|compared? (with|to))\b", re.I)
 
 
 def _condition_families(text: str) -> set[str]:
@@ -1089,7 +1084,7 @@ class ExtractiveDrafter(Drafter):
         if (
             analysis.type != "comparison"
             and len(analysis.facets) >= 2
-            and _COMPARES.search(analysis.question)
+            and ASKS_TO_COMPARE.search(analysis.question)
         ):
             # "What is the difference between foot drop and flail foot?" is answered by a
             # sentence about both ("Foot drop should be distinguished from flail foot, in

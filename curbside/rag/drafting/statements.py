@@ -436,6 +436,18 @@ def speaks_to_the_form_asked(text: str, forms: list[str]) -> bool:
     return any(re.search(form, folded, re.IGNORECASE) for form in forms)
 
 
+# "In Sjogren's syndrome, the PNS is involved in a similar way to scleroderma": what one
+# condition is like, not what happens in it.
+LIKE_ANOTHER = re.compile(
+    r"\b(in )?(a|the) (similar|same) (way|manner|pattern|fashion) (to|as)\b|\bsimilarly to\b",
+    re.IGNORECASE,
+)
+# "What is the difference between A and B?", "A versus B": two things set side by side.
+ASKS_TO_COMPARE = re.compile(
+    r"\b(difference between|differ|versus|vs\.?|compared? (with|to))\b", re.IGNORECASE
+)
+
+
 # "Which ones should I avoid?", "What should not be used for sciatica?": what is advised
 # against, said as such.
 ASKS_WHAT_TO_AVOID = re.compile(
