@@ -591,6 +591,12 @@ def _listed(names: list[str], others: str, limit: int = 3) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
+_CIRCUMSTANCE_ASKED = re.compile(
+    r"^(?P<lead>what if|what about when) (?P<clause>[^()?]+?) \(regarding (?P<topic>[^()]+)\)\?$",
+    re.IGNORECASE,
+)
+
+
 def make_title(analysis: QuestionAnalysis) -> str:
     """A short noun phrase for the answer's title, built from the analysis, never cut from
     the question's words by position (which once gave "Should the-up of ... include")."""
@@ -645,6 +651,12 @@ def make_title(analysis: QuestionAnalysis) -> str:
             # "Nerve biopsy for polyneuropathy", not "Diagnosis and work-up of nerve biopsy".
             aspect = "{}"
         title = aspect.format(subject) if subject else ""
+    circumstance = _CIRCUMSTANCE_ASKED.match(analysis.question)
+    if circumstance:
+        # "What if they already have diabetic neuropathy before starting (regarding painful
+        # chemo-induced neuropathy)?": the subject, then the circumstance asked about.
+        topic, lead = circumstance["topic"], circumstance["lead"].lower()
+        title = f"{topic[:1].upper()}{topic[1:]}: {lead} {circumstance['clause']}"
     failing = _WHEN_IT_FAILS.search(analysis.question)
     if failing and analysis.type == "management":
         # "How should painful diabetic neuropathy be treated if gabapentin does not help?"

@@ -374,6 +374,13 @@ def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
             "Does a positive rheumatoid factor help predict rheumatoid vasculitis?",
             "Rheumatoid factor in rheumatoid vasculitis",
         ),
+        # A circumstance asked of the conversation's subject: the subject, then the question.
+        (
+            "What if they already have diabetic neuropathy before starting (regarding painful "
+            "chemo-induced neuropathy)?",
+            "Painful chemo-induced neuropathy: what if they already have diabetic neuropathy "
+            "before starting",
+        ),
         # Not "Neuropathy in diabetic neuropathy".
         (
             "Who should be assessed for cardiac autonomic neuropathy (regarding diabetic "
