@@ -505,6 +505,22 @@ def _short_upper_ok(term: str, matched: str) -> bool:
     return sum(ch.isupper() for ch in matched) >= 2
 
 
+# "diabetes mellitus (DM)": an abbreviation defined where it is first used.
+_DEFINED = re.compile(r"([A-Za-z][\w'-]*(?:\s+[\w'-]+){0,5})\s+\(([A-Z][A-Za-z]{1,5})\)")
+
+
+def abbreviations_defined(text: str) -> dict[str, Entity]:
+    """What the abbreviations a text defines stand for, when the words before them name an
+    entity: {"DM": diabetes} in an abstract that writes "diabetes mellitus (DM)", where the
+    lexicon's own reading of "DM" (dermatomyositis, as the bundled corpus uses it) is wrong."""
+    found: dict[str, Entity] = {}
+    for match in _DEFINED.finditer(text):
+        named = entities_in(match.group(1))
+        if named:
+            found.setdefault(match.group(2), named[-1])
+    return found
+
+
 def entities_in(text: str) -> list[Entity]:
     """Entities named in the text, in order of first mention.
 

@@ -213,3 +213,33 @@ def test_a_dose_question_wants_a_dose_not_any_treatment_statement() -> None:
     dosed = candidate("Duloxetine was given as 30 mg daily for a week, then 60 mg daily.")
     assert not of_the_type_asked(offered, analysis)
     assert of_the_type_asked(dosed, analysis)
+
+
+def test_an_abbreviation_means_what_its_own_source_defines() -> None:
+    from curbside.rag.drafting.extractive import ExtractiveDrafter
+    from curbside.rag.lexicon import abbreviations_defined
+    from curbside.rag.models import Evidence, EvidenceSource, Passage, SourceMeta
+
+    defined = abbreviations_defined("FDG uptake is sometimes influenced by diabetes mellitus (DM).")
+    assert defined["DM"].name == "diabetes"
+    passage = Passage(
+        chunk_id="c1",
+        source_id="s1",
+        section="Results",
+        text=(
+            "FDG uptake is sometimes influenced by diabetes mellitus (DM). "
+            "The diagnostic power of PET in the hyperglycaemic DM and non-DM groups did not "
+            "differ significantly."
+        ),
+    )
+    meta = SourceMeta(id="s1", title="FDG-PET in cervical cancer", kind="research")
+    evidence = Evidence(
+        question="q", sources=[EvidenceSource(number=1, meta=meta, passages=[passage])]
+    )
+    analysis = analyze_question("Does diabetes mellitus influence the efficacy of FDG-PET?")
+    # No embedder is needed to read the candidates.
+    drafter = ExtractiveDrafter.__new__(ExtractiveDrafter)
+    result = next(c for c in drafter.candidates(evidence, analysis) if "hyperglycaemic" in c.text)
+    # "DM" is diabetes here, not dermatomyositis (the lexicon's reading of the bundled corpus).
+    assert result.names_population
+    assert not result.names_other_condition

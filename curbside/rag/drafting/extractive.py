@@ -82,7 +82,14 @@ from curbside.rag.drafting.statements import (
     speaks_to_one_form,
     speaks_to_the_form_asked,
 )
-from curbside.rag.lexicon import BROAD_FINDINGS, entities_in, find_entity, term_pattern
+from curbside.rag.lexicon import (
+    BROAD_FINDINGS,
+    Entity,
+    abbreviations_defined,
+    entities_in,
+    find_entity,
+    term_pattern,
+)
 from curbside.rag.models import Evidence
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
@@ -765,6 +772,11 @@ class ExtractiveDrafter(Drafter):
             from_bodies = [
                 b for b in analysis.bodies if issued_by(source.meta.title, source.meta.publisher, b)
             ]
+            # An abbreviation means what its own source defines it as ("DM" is diabetes
+            # mellitus in a diabetes abstract, dermatomyositis in the DM/PM cohort).
+            defined = abbreviations_defined(
+                " ".join([source.meta.title, *(p.text for p in source.passages)])
+            )
             for passage in source.passages:
                 about_section = bool(ABOUT_THE_SOURCE_SECTION.search(passage.section.strip()))
                 for position, sentence in enumerate(split_sentences(passage.text)):
@@ -791,6 +803,7 @@ class ExtractiveDrafter(Drafter):
                             asked,
                             source_families,
                             title_share,
+                            defined,
                         )
                     )
         return found
@@ -802,6 +815,7 @@ class ExtractiveDrafter(Drafter):
         asked: _Asked,
         source_families: set[str],
         title_share: float,
+        defined: dict[str, Entity] | None = None,
     ) -> Candidate:
         text = candidate.text
         candidate.names_focus = any(mentions(text, c) for c in analysis.focus)
@@ -812,6 +826,23 @@ class ExtractiveDrafter(Drafter):
         candidate.names_population = any(mentions(text, c) for c in analysis.populations)
         candidate.facets = [f.name for f in analysis.facets if mentions(text, f)]
         named = entities_in(text)
+        for abbreviation, meant in (defined or {}).items():
+            if not re.search(rf"\b{re.escape(abbreviation)}\b", text):
+                continue
+            named = [e for e in named if e == meant or abbreviation.lower() not in e.terms]
+            named += [] if meant in named else [meant]
+            stands_for = [meant.name.lower(), *meant.terms]
+            if any(
+                p.name.lower() in stands_for or meant.name.lower() in p.terms
+                for p in analysis.populations
+            ):
+                candidate.names_population = True
+            candidate.facets += [
+                f.name
+                for f in analysis.facets
+                if f.name not in candidate.facets
+                and (f.name.lower() in stands_for or meant.name.lower() in f.terms)
+            ]
         treated_in_plain_words = bool(TREATMENT_WORDS.search(text))
         candidate.names_finding = treated_in_plain_words or any(
             e.kind in ("finding", "treatment", "test") for e in named
