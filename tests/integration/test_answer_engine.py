@@ -447,6 +447,11 @@ def test_a_what_if_follow_up_opens_with_that_circumstance(engine: AnswerEngine) 
             r"should not|not recommended",
         ),
         ("What are the risk factors for neuropsychiatric lupus?", r"risk factor"),
+        # Care without medicines, not an epidural injection.
+        (
+            "What non-drug treatments does NICE recommend for sciatica?",
+            r"advice|exercise|self-manage|keep up normal activities",
+        ),
         # How common the condition asked is, not one form of it.
         (
             "How common is peripheral neuropathy in dermatomyositis and polymyositis?",

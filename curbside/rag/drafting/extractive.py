@@ -57,6 +57,7 @@ from curbside.rag.drafting.statements import (
     ASKS_IF_IT_OCCURS,
     ASKS_TO_COMPARE,
     ASKS_WHAT_TO_AVOID,
+    ASKS_WITHOUT_DRUGS,
     CAUSE_UNCLEAR,
     DEFINITIONAL,
     EVIDENCE_CLASS,
@@ -66,6 +67,7 @@ from curbside.rag.drafting.statements import (
     LEANS_ON_CONTEXT,
     LIKE_ANOTHER,
     NAMES_A_CAUSE,
+    NAMES_A_DRUG,
     NAMES_A_RISK,
     NAMES_THE_COMMONEST,
     PREVENTS,
@@ -1014,6 +1016,9 @@ class ExtractiveDrafter(Drafter):
             usable = [
                 c for c in usable if circumstance & {_word_key(w) for w in content_words(c.text)}
             ] or usable
+        if ASKS_WITHOUT_DRUGS.search(analysis.question):
+            # "What non-drug treatments ...?" opens with care that is not a medicine.
+            usable = [c for c in usable if not NAMES_A_DRUG.search(c.text)] or usable
         if ASKS_FOR_THE_COMMONEST.search(analysis.question):
             usable = [c for c in usable if NAMES_THE_COMMONEST.search(c.text)] or usable
         if analysis.type == "frequency":

@@ -436,6 +436,21 @@ def speaks_to_the_form_asked(text: str, forms: list[str]) -> bool:
     return any(re.search(form, folded, re.IGNORECASE) for form in forms)
 
 
+# "What non-drug treatments does NICE recommend for sciatica?": care without medicines.
+ASKS_WITHOUT_DRUGS = re.compile(
+    r"\bnon-?(drug|pharmacolog\w*|medication)\b|\bwithout (drugs|medicines|medication)\b",
+    re.IGNORECASE,
+)
+NAMES_A_DRUG = re.compile(
+    r"\b(\w+(mab|oxetine|triptyline|gabalin|pentin|phosphamide|thioprine|trexate|sone|solone|"
+    r"olimus|steroids?|corticoids?|caine|azepines?)|antidepressants?|snris?|ssris?|tcas?|"
+    r"gabapentinoids?|opioids?|nsaids?|channel blockers?|antiepileptics?|anticonvulsants?|"
+    r"immunoglobulin|ivig|capsaicin|tramadol|tapentadol|botulinum|drugs?|medicines?|"
+    r"medications?|analgesi\w+|injections?|paracetamol)\b",
+    re.IGNORECASE,
+)
+
+
 # "In Sjogren's syndrome, the PNS is involved in a similar way to scleroderma": what one
 # condition is like, not what happens in it.
 LIKE_ANOTHER = re.compile(
