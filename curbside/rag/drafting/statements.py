@@ -114,13 +114,18 @@ ASKS_FOR_GUIDELINES = re.compile(r"\b(guidelines?|guidance|recommendations)\b", 
 # What answers "how is it treated / what tests / what dose": a named intervention or test,
 # said with the words of a recommendation or a result. "Early treatment can prevent
 # morbidity" and "Testing often departs from guideline recommendations" name neither.
-_INTERVENTION = re.compile(
-    r"\b(\w+(mab|oxetine|triptyline|gabalin|pentin|phosphamide|thioprine|trexate|sone|solone|"
+# Medicines by their name's ending or their class (shared by the patterns below).
+_DRUGS = (
+    r"\w+(mab|oxetine|triptyline|gabalin|pentin|phosphamide|thioprine|trexate|sone|solone|"
     r"olimus|steroids?|corticoids?)|antidepressants?|snris?|ssris?|tcas?|gabapentinoids?|"
     r"opioids?|nsaids?|channel blockers?|antiepileptics?|anticonvulsants?|immunoglobulin|ivig|"
+    r"capsaicin|tramadol|tapentadol|botulinum|injections?"
+)
+_INTERVENTION = re.compile(
+    rf"\b({_DRUGS}|"
     r"plasma exchange|plasmapheresis|orthos[ie]s|afo|fes|foot drop stimulator|stimulation|"
-    r"surgery|surgical|decompression|discectomy|injections?|physiotherapy|physical therapy|"
-    r"rehabilitation|exercise|capsaicin|lidocaine|tramadol|tapentadol|botulinum)\b",
+    r"surgery|surgical|decompression|discectomy|physiotherapy|physical therapy|"
+    r"rehabilitation|exercise|lidocaine)\b",
     re.IGNORECASE,
 )
 _TEST = re.compile(
@@ -442,11 +447,8 @@ ASKS_WITHOUT_DRUGS = re.compile(
     re.IGNORECASE,
 )
 NAMES_A_DRUG = re.compile(
-    r"\b(\w+(mab|oxetine|triptyline|gabalin|pentin|phosphamide|thioprine|trexate|sone|solone|"
-    r"olimus|steroids?|corticoids?|caine|azepines?)|antidepressants?|snris?|ssris?|tcas?|"
-    r"gabapentinoids?|opioids?|nsaids?|channel blockers?|antiepileptics?|anticonvulsants?|"
-    r"immunoglobulin|ivig|capsaicin|tramadol|tapentadol|botulinum|drugs?|medicines?|"
-    r"medications?|analgesi\w+|injections?|paracetamol)\b",
+    rf"\b({_DRUGS}|\w+(caine|azepines?)|drugs?|medicines?|medications?|analgesi\w+|"
+    r"paracetamol)\b",
     re.IGNORECASE,
 )
 
