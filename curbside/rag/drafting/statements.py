@@ -383,14 +383,16 @@ EVIDENCE_CLASS = re.compile(r"\bClass (I{1,3}|IV|[1-4])\b[^)]*\bevidence\b", re.
 # A form of a condition: "In motor CIDP, IVIg should be considered as first-line treatment"
 # speaks to one form, "IVIg or corticosteroids are recommended as initial treatment for
 # typical CIDP and CIDP variants" to all of them.
+# Kinds of a condition, not its severity or stage: "For severe sciatica of 6 to 12 weeks'
+# duration, one-year outcomes were similar ..." answers "Should people with sciatica have
+# surgery early?".
+_KINDS = (
+    r"motor|sensory|typical|atypical|spastic|vasculitic|hereditary|pure|proximal|distal|"
+    r"multifocal|demyelinating|axonal|juvenile|localised|localized|limited|diffuse|cutaneous"
+)
 _OPENS_WITH_A_FORM = re.compile(
     r"^(?:in|for|among)\s+(?:(?:patients|people|adults|children)\s+with\s+)?"
-    # Kinds of the condition, not its severity or stage: "For severe sciatica of 6 to 12
-    # weeks' duration, one-year outcomes were similar ..." answers "Should people with
-    # sciatica have surgery early?".
-    r"(motor|sensory|typical|atypical|spastic|vasculitic|hereditary|pure|proximal|distal|"
-    r"multifocal|demyelinating|axonal|juvenile|neuropsychiatric|localised|localized|limited|"
-    r"diffuse|cutaneous)\s+(.*)$",
+    rf"({_KINDS}|neuropsychiatric)\s+(.*)$",
     re.IGNORECASE,
 )
 
@@ -414,10 +416,10 @@ def speaks_to_one_form(text: str, analysis: QuestionAnalysis) -> bool:
 
 # Words that name a form of a condition when they stand before it ("spastic foot drop",
 # "sensory ataxic neuropathy", "permanent foot drop").
+# ...and, asked of in a question, also its course or its worst ("permanent foot drop").
 _FORM_WORD = (
-    r"motor|sensory|typical|atypical|spastic|flaccid|vasculitic|hereditary|pure|proximal|"
-    r"distal|multifocal|demyelinating|axonal|juvenile|localised|localized|limited|diffuse|"
-    r"cutaneous|permanent|painful|chronic|acute|ataxic|refractory|small-fiber|small-fibre"
+    rf"{_KINDS}|flaccid|permanent|painful|chronic|acute|ataxic|refractory|small-fiber|"
+    r"small-fibre"
 )
 _FORM_BEFORE = re.compile(rf"\b({_FORM_WORD})\s+$", re.IGNORECASE)
 
