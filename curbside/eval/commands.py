@@ -36,7 +36,7 @@ def run(
         str,
         typer.Option(
             help="Gold sets with dev/test halves: dev | test | all; the answers set also has "
-            "dev2 (written after tuning on dev began; a second development set)."
+            "dev2 and dev3 (written blind after tuning on dev began; further development sets)."
         ),
     ] = "all",
     path: Annotated[
@@ -73,8 +73,8 @@ def run(
 
     settings = _settings(data_dir)
     set_backend(settings, backend)
-    if split not in ("dev", "dev2", "test", "all"):
-        err.print("[red]Error:[/red] --split must be dev, dev2, test or all")
+    if split not in ("dev", "dev2", "dev3", "test", "all"):
+        err.print("[red]Error:[/red] --split must be dev, dev2, dev3, test or all")
         raise typer.Exit(2)
     try:
         questions = load_dataset(dataset, path)
