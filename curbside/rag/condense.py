@@ -162,6 +162,11 @@ def topic_of(question: str) -> str:
     topic = _LEADING_NOUN.sub("", topic)  # "the role of IVIg in MMN" -> "IVIg in MMN"
     topic = re.sub(r"^(a|an|the|my|our|your)\s+", "", topic, flags=re.IGNORECASE)
     topic = re.sub(r"\s+", " ", topic).strip()
+    lead = _ASPECT_LEAD.match(topic)  # matches the empty string when there is no lead
+    if lead and lead.group(0):
+        # "Options for spastic foot drop?" reads "options for spastic foot drop" inside a
+        # sentence; a name keeps its capital ("Sjogren's syndrome", "IVIg").
+        topic = topic[:1].lower() + topic[1:]
     return topic or question.strip().rstrip("?")
 
 
@@ -195,6 +200,11 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     previous, carried = _split_regarding(_bounded(earlier[-1].question.strip()))
     new_part = _FOLLOW_UP_START.sub("", question).strip().rstrip("?. ").strip()
     new_part = re.sub(r"^(in|with|for|among|the)\s+", "", new_part, flags=re.IGNORECASE)
+    if re.match(r"^\s*what if\b", question, re.IGNORECASE) and not _PRONOUN.search(question):
+        # "What if the foot drop ends up permanent?" is a circumstance as "And if ...?" is,
+        # not a new setting for the earlier question. (One with a pronoun is rewritten
+        # below: "What if they are normal?" names what "they" stand for.)
+        new_part = "if " + re.sub(r"^\s*what if\s+", "", question, flags=re.I).rstrip("?. ")
     analysis = analyze_question(previous)
     # The user's own words while they read as a short noun phrase ("foot drop with L4\\L5
     # disc herniation"); the analysis's subject for long or enumerating questions.

@@ -360,6 +360,17 @@ ENTITIES: tuple[Entity, ...] = (
         "neurologic complications",
     ),
     _e("small fibre neuropathy", "finding", "", "small fiber neuropathy", "small-fibre"),
+    # Sensory ataxia in Sjogren's syndrome is a ganglionopathy (pavlakis-sjogren-neuropathy-2012),
+    # and EULAR names its treatment under that word.
+    _e(
+        "sensory ataxic neuropathy",
+        "finding",
+        "",
+        "sensory ataxia",
+        "sensory ataxic",
+        "ganglionopathy",
+        "ganglionopathies",
+    ),
     _e("digital ulcer", "finding", "", "digital ulcers", "digital tip ulcers", "fingertip ulcers"),
     _e("trigeminal neuropathy", "finding", "", "trigeminal sensory neuropathy", "trigeminal"),
     _e("carpal tunnel syndrome", "finding", "", "carpal tunnel", "median nerve entrapment"),

@@ -650,6 +650,11 @@ def make_title(analysis: QuestionAnalysis) -> str:
         ):
             # "Nerve biopsy for polyneuropathy", not "Diagnosis and work-up of nerve biopsy".
             aspect = "{}"
+        if subject and re.match(
+            re.escape(aspect.split(" ")[0].rstrip(":")), subject, re.IGNORECASE
+        ):
+            # "Treatment of vitamin D deficiency ...", not "Treatment of treatment of ..."
+            aspect = "{}"
         title = aspect.format(subject) if subject else ""
     circumstance = _CIRCUMSTANCE_ASKED.match(analysis.question)
     if circumstance:

@@ -424,6 +424,17 @@ def test_a_what_if_follow_up_opens_with_that_circumstance(engine: AnswerEngine) 
     assert re.search(r"intolerable neuropathy", first_claim(answer)), first_claim(answer)
 
 
+def test_the_circumstance_asked_comes_before_the_form_carried(engine: AnswerEngine) -> None:
+    from curbside.rag.models import Turn
+
+    turns: list[Turn] = []
+    for question in ("Options for spastic foot drop after a stroke?", "Is an AFO better?"):
+        turns.append(Turn.from_answer(engine.ask(question, turns)))
+    answer = engine.ask("What if the foot drop ends up permanent?", turns)
+    assert_well_cited(answer)
+    assert re.search(r"^In permanent foot drop", first_claim(answer)), first_claim(answer)
+
+
 @pytest.mark.parametrize(
     ("question", "opening"),
     [
@@ -469,6 +480,42 @@ def test_a_what_if_follow_up_opens_with_that_circumstance(engine: AnswerEngine) 
         (
             "What do nerve conduction studies usually show in peroneal neuropathy?",
             r"(?i)nerve conduction.*peroneal|peroneal.*(conduction|axonal)",
+        ),
+        # Harms asked: the adverse effects, not the recommendation to use the drugs.
+        (
+            "Main side effects of tricyclics, duloxetine, pregabalin/gabapentin, capsaicin "
+            "patches and carbamazepine when used for neuropathic pain?",
+            r"(?i)adverse|side effect",
+        ),
+        # The first thing asked leads: how common, then who is at risk. (CIPN names the
+        # neuropathy asked.)
+        (
+            "How common is painful chemo-induced neuropathy and who's at risk?",
+            r"^About 20% to 40% of patients with cancer",
+        ),
+        # The plain words and the source's: "ruling out" is "excluded".
+        (
+            "Can I call diabetic neuropathy diabetic without ruling out other causes?",
+            r"only after other causes are excluded",
+        ),
+        # The association asked about, not how widely estimates of frequency vary.
+        (
+            "Is neuropathy in ANCA vasculitis linked to a particular ANCA or other organ "
+            "involvement?",
+            r"associated with myeloperoxidase",
+        ),
+        # What the form asked is ("a pattern called ganglionopathy"), not what Sjogren's is;
+        # and its treatment, though the sentence also names refractory disease.
+        ("What is sensory ataxic neuropathy in Sjogren's?", r"^Sensory ataxia in Sjogren"),
+        (
+            "What is the treatment of sensory ataxic neuropathy in Sjogren's?",
+            r"ganglionopathy.*intravenous immunoglobulin is the first-line",
+        ),
+        # What the test shows in the form asked, not a skin biopsy in small-fibre neuropathy.
+        (
+            "What do the nerve biopsy and other tests show in sensory ataxic neuropathy in "
+            "Sjogren's?",
+            r"^In sensory ataxic neuropathy with Sjogren's syndrome, sural nerve biopsy",
         ),
     ],
 )

@@ -424,6 +424,14 @@ def test_a_follow_up_naming_a_phase_asks_for_that_treatment() -> None:
             "And if the foot drop ends up permanent?",
             "What if the foot drop ends up permanent (regarding spastic foot drop after a stroke)?",
         ),
+        # ...asked as "What if ...?" too (it had become "Options for spastic foot drop after
+        # foot drop ends up permanent?").
+        (
+            "Options for spastic foot drop after a stroke?",
+            "What if the foot drop ends up permanent?",
+            "What if the foot drop ends up permanent (regarding options for spastic foot drop "
+            "after a stroke)?",
+        ),
         # "They" are the patients: the topic goes beside the question, and the second
         # question of the earlier turn ("and who's at risk") is not part of the subject.
         (

@@ -6,6 +6,9 @@ import pytest
 
 from curbside.rag.drafting.extractive import Candidate, circumstance_words, for_every_patient
 from curbside.rag.drafting.statements import (
+    ABOUT_THE_SOURCE,
+    ASKS_ABOUT_A_LINK,
+    ASKS_FOR_HARMS,
     ASKS_FOR_RISK,
     LEANS_ON_CONTEXT,
     defines,
@@ -162,6 +165,62 @@ def test_a_definition_placed_in_its_source_still_defines() -> None:
     assert not defines("In SLE patients, the polyneuropathy rate was 5%.", concepts)
 
 
+def test_a_definition_narrowed_to_the_setting_asked_still_defines() -> None:
+    analysis = analyze_question("What is sensory ataxic neuropathy in Sjogren's?")
+    sentence = (
+        "Sensory ataxia in Sjogren's syndrome results from loss of large proprioceptive "
+        "fibres, a pattern called ganglionopathy."
+    )
+    assert defines(sentence, analysis.focus, analysis.populations)
+    # Narrowed to another group, it says what the neuropathy is there, not what it is.
+    assert not defines(sentence.replace("Sjogren's syndrome", "lupus"), analysis.focus)
+    assert not defines(sentence, analysis.focus)  # no setting asked: a narrowed subject
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about_the_source"),
+    [
+        (
+            "SLE patients with peripheral neuropathy were compared with SLE patients without "
+            "neuropathy for clinical and lupus-related features.",
+            True,
+        ),
+        (
+            "The 2017 Cochrane review assessed the pain-relieving efficacy and adverse effects "
+            "of gabapentin for chronic neuropathic pain in adults.",
+            True,
+        ),
+        # A comparison with its result is a finding.
+        (
+            "Patients with vasculitic neuropathy were compared with those without, and were "
+            "more often MPO-ANCA positive.",
+            False,
+        ),
+    ],
+)
+def test_how_a_study_was_done_is_about_the_source(sentence: str, about_the_source: bool) -> None:
+    assert bool(ABOUT_THE_SOURCE.search(sentence)) is about_the_source
+
+
+@pytest.mark.parametrize(
+    ("question", "harms", "link"),
+    [
+        ("Main side effects of tricyclics and duloxetine for neuropathic pain?", True, False),
+        ("Is duloxetine well tolerated compared with placebo?", True, False),
+        # The balance of benefit and harm is a research question of its own.
+        ("Is fundectomy safe and effective as revision surgery?", False, False),
+        ("Is neuropathy in ANCA vasculitis linked to a particular ANCA?", False, True),
+        ("Is trigeminal neuropathy associated with MCTD?", False, True),
+        ("How is neuropathy in ANCA vasculitis treated?", False, False),
+    ],
+)
+def test_questions_asking_for_harms_or_for_an_association(
+    question: str, harms: bool, link: bool
+) -> None:
+    assert bool(ASKS_FOR_HARMS.search(question)) is harms
+    assert bool(ASKS_ABOUT_A_LINK.search(question)) is link
+
+
 def test_the_form_of_the_condition_the_question_names() -> None:
     forms = forms_asked(analyze_question("Options for spastic foot drop after a stroke?"))
     assert forms
@@ -178,6 +237,7 @@ def test_the_form_of_the_condition_the_question_names() -> None:
         # One association, asked yes or no, is a research question of its own.
         ("Human papillomavirus and pterygium. Is the virus a risk factor?", False),
         ("Are there risk factors that increase the rate of staple line leakage?", False),
+        ("Which clinical features are associated with peripheral neuropathy in SSc?", True),
     ],
 )
 def test_a_question_asking_for_risk_factors(question: str, asks: bool) -> None:
@@ -197,6 +257,12 @@ def test_a_question_asking_for_risk_factors(question: str, asks: bool) -> None:
         # circumstance.
         ("What if IVIg stops working in MMN?", set()),
         ("What if nerve conduction studies done in suspected CIDP are normal?", {"norm"}),
+        # "already have" is what the sources call pre-existing.
+        (
+            "What if they already have diabetic neuropathy before starting (regarding painful "
+            "chemo-induced neuropathy)?",
+            {"pre-"},
+        ),
     ],
 )
 def test_the_circumstance_of_a_what_if_question(question: str, words: set[str]) -> None:

@@ -329,7 +329,7 @@ def test_neurological_involvement_of_a_disease_is_an_aspect_not_a_finding() -> N
 
 def test_a_possessive_name_keeps_its_s() -> None:
     analysis = analyze_question("What is the treatment of sensory ataxic neuropathy in Sjogren's?")
-    assert analysis.title == "Treatment of neuropathy in Sjogren's"
+    assert analysis.title == "Treatment of sensory ataxic neuropathy in Sjogren's"
 
 
 def test_a_list_of_causes_after_due_to_is_read_as_a_list() -> None:

@@ -49,8 +49,10 @@ from curbside.rag.drafting.statements import (
     AFTER_FAILURE,
     AMOUNT,
     ASKS_ABOUT_A_LATER_LINE,
+    ASKS_ABOUT_A_LINK,
     ASKS_ABOUT_EVIDENCE,
     ASKS_FOR_GUIDELINES,
+    ASKS_FOR_HARMS,
     ASKS_FOR_RISK,
     ASKS_FOR_THE_COMMONEST,
     ASKS_FOR_THE_FIRST_LINE,
@@ -68,6 +70,7 @@ from curbside.rag.drafting.statements import (
     LIKE_ANOTHER,
     NAMES_A_CAUSE,
     NAMES_A_DRUG,
+    NAMES_A_HARM,
     NAMES_A_RISK,
     NAMES_THE_COMMONEST,
     PREVENTS,
@@ -215,6 +218,20 @@ class Candidate:
         return self.names_setting and (self.names_finding or not self.question_has_focus)
 
 
+# A clinician's plain words and the words the sources use for the same thing: "without
+# ruling out other causes" is answered by "only after other causes are excluded", "what if
+# they already have diabetic neuropathy" by "patients with pre-existing neuropathy".
+_SOURCE_WORDS = (
+    (re.compile(r"\brul(e|es|ed|ing) (\w+ )?out\b", re.IGNORECASE), ("excluded",)),
+    (re.compile(r"\bside[- ]effects?\b", re.IGNORECASE), ("adverse",)),
+    (re.compile(r"\balready (have|has|had)\b", re.IGNORECASE), ("pre-existing",)),
+)
+
+
+def in_source_words(question: str) -> set[str]:
+    return {w for pattern, words in _SOURCE_WORDS if pattern.search(question) for w in words}
+
+
 def aspect_words(question: str, analysis: QuestionAnalysis) -> set[str]:
     """What the question asks about its subject: its content words other than the names of
     its concepts ("referred", "neurologist" in "When should a patient with suspected DSP be
@@ -223,7 +240,8 @@ def aspect_words(question: str, analysis: QuestionAnalysis) -> set[str]:
     named = {
         w for c in analysis.topic_concepts() for t in [c.name, *c.terms] for w in content_words(t)
     }
-    return {w for w in content_words(question) if w not in named and len(w) > 2}
+    asked = {w for w in content_words(question) if w not in named and len(w) > 2}
+    return asked | in_source_words(question)
 
 
 def shared_share(wanted: set[str], words: list[str]) -> float:
@@ -678,6 +696,7 @@ def circumstance_words(analysis: QuestionAnalysis) -> set[str]:
         for w in content_words(t)
     }
     words = {_word_key(w) for w in content_words(found["clause"]) if w not in _PLAIN_WORDS}
+    words |= {_word_key(w) for w in in_source_words(found["clause"])}
     return {w for w in words if w not in named and w not in QUESTION_GENERIC_WORDS}
 
 
@@ -715,6 +734,10 @@ class _Asked:
     # Keys of the question's own words: "painful diabetic neuropathy" asks about diabetes.
     word_keys: frozenset[str] = frozenset()
     population_terms: frozenset[str] = frozenset()
+    # Populations that are themselves the finding asked about, in a setting: in "How common
+    # is painful chemo-induced neuropathy?" a sentence naming CIPN (chemotherapy-induced
+    # peripheral neuropathy) names the neuropathy.
+    focus_in_population: tuple[Concept, ...] = ()
 
     @classmethod
     def of(cls, analysis: QuestionAnalysis) -> _Asked:
@@ -730,6 +753,13 @@ class _Asked:
             word_keys=frozenset(_word_key(w) for w in content_words(analysis.question)),
             population_terms=frozenset(
                 t.lower() for c in analysis.populations for t in [c.name, *c.terms]
+            ),
+            focus_in_population=tuple(
+                p
+                for p in analysis.populations
+                if any(
+                    mentions(t, f) for f in analysis.focus if f.kind == "finding" for t in p.terms
+                )
             ),
         )
 
@@ -820,8 +850,12 @@ class ExtractiveDrafter(Drafter):
         defined: dict[str, Entity] | None = None,
     ) -> Candidate:
         text = candidate.text
-        candidate.names_focus = any(mentions(text, c) for c in analysis.focus)
-        candidate.names_focus_directly = any(mentions(text, c) for c in asked.direct_focus)
+        candidate.names_focus = any(mentions(text, c) for c in analysis.focus) or any(
+            mentions(text, p) for p in asked.focus_in_population
+        )
+        candidate.names_focus_directly = any(mentions(text, c) for c in asked.direct_focus) or any(
+            mentions(text, p) for p in asked.focus_in_population
+        )
         candidate.names_focus_specifically = candidate.names_focus and any(
             mentions(text, c) for c in asked.specific_focus
         )
@@ -986,6 +1020,17 @@ class ExtractiveDrafter(Drafter):
             # "How should diabetic foot ulcers be prevented?" is not answered by how the pain
             # of diabetic neuropathy is treated.
             usable = [c for c in usable if PREVENTS.search(c.text)] or usable
+        circumstance = circumstance_words(analysis)
+        if circumstance:
+            # "What if the foot drop ends up permanent?" opens with what is said of permanent
+            # foot drop ("In permanent foot drop, some patients benefit from muscle-transfer
+            # surgery"); "What if it becomes intolerable?" with intolerable neuropathy. What
+            # the turn asks comes before the form the conversation carries: "permanent"
+            # before "spastic" in "What if it ends up permanent (regarding spastic foot
+            # drop after a stroke)?".
+            usable = [
+                c for c in usable if circumstance & {_word_key(w) for w in content_words(c.text)}
+            ] or usable
         # One form of the condition only when the question asks about that form.
         usable = [c for c in usable if not speaks_to_one_form(c.text, analysis)] or usable
         forms = forms_asked(analysis)
@@ -1006,15 +1051,23 @@ class ExtractiveDrafter(Drafter):
         asks_a_list = analysis.type != "yes_no"
         if asks_a_list and ASKS_WHAT_TO_AVOID.search(analysis.question):
             usable = [c for c in usable if ADVISES_AGAINST.search(c.text)] or usable
-        if asks_a_list and ASKS_FOR_RISK.search(analysis.question):
-            usable = [c for c in usable if NAMES_A_RISK.search(c.text)] or usable
-        circumstance = circumstance_words(analysis)
-        if circumstance:
-            # "What if the foot drop ends up permanent?" opens with what is said of permanent
-            # foot drop ("In permanent foot drop, some patients benefit from muscle-transfer
-            # surgery"); "What if it becomes intolerable?" with intolerable neuropathy.
+        if ASKS_FOR_HARMS.search(analysis.question) and known:
+            usable = [c for c in usable if NAMES_A_HARM.search(c.text)] or usable
+        # "How common is painful CIPN and who is at risk?" opens with how common it is: the
+        # first thing asked leads.
+        # (In the setting asked: "Sjogren's syndrome is associated with peripheral neuropathy"
+        # is no feature associated with it in lupus.)
+        asks_for_links = (
+            asks_a_list and analysis.type != "frequency" and ASKS_FOR_RISK.search(analysis.question)
+        ) or (analysis.type == "yes_no" and known and ASKS_ABOUT_A_LINK.search(analysis.question))
+        if asks_for_links:
+            # ...and "Is X linked to Y?" with the association found (or not found).
             usable = [
-                c for c in usable if circumstance & {_word_key(w) for w in content_words(c.text)}
+                c
+                for c in usable
+                if NAMES_A_RISK.search(c.text)
+                and (c.names_setting or not has_setting)
+                and (c.names_focus or not analysis.focus)
             ] or usable
         if ASKS_WITHOUT_DRUGS.search(analysis.question):
             # "What non-drug treatments ...?" opens with care that is not a medicine.
@@ -1035,7 +1088,15 @@ class ExtractiveDrafter(Drafter):
             # with both as initial treatment, not with what to do when both fail. (Not for a
             # yes/no question on one drug: "Tramadol is recommended as second-line treatment"
             # answers "Is tramadol recommended for neuropathic pain?".)
-            usable = [c for c in usable if not LATER_LINE.search(c.text)] or usable
+            # What is said of the very form asked stands, whatever line it is: "In Sjogren's
+            # neuropathy that is refractory, has motor involvement, or is a ganglionopathy,
+            # IVIg ..." answers "How is sensory ataxic neuropathy in Sjogren's treated?".
+            own_form = known and asks_about_a_specific_finding(analysis)
+            usable = [
+                c
+                for c in usable
+                if not LATER_LINE.search(c.text) or (own_form and c.names_focus_specifically)
+            ] or usable
         if ASKS_FOR_GUIDELINES.search(analysis.question):
             usable = [c for c in usable if c.guideline] or usable
         if analysis.bodies:
@@ -1055,6 +1116,13 @@ class ExtractiveDrafter(Drafter):
                 for c in usable
                 if any(mentions(c.text, t) for t in tests) and (c.names_setting or not has_setting)
             ] or usable
+            # ...and in the form asked: what the biopsy shows in sensory ataxic neuropathy,
+            # not what a skin biopsy shows in small-fibre neuropathy.
+            forms_named = [c for c in analysis.focus if c.kind == "finding"]
+            if asks_about_a_specific_finding(analysis):
+                usable = [
+                    c for c in usable if any(mentions(c.text, f) for f in forms_named)
+                ] or usable
         if not has_setting and known:
             usable = [c for c in usable if not c.names_other_condition] or usable
         drugs = analysis.treatments
@@ -1133,9 +1201,11 @@ class ExtractiveDrafter(Drafter):
             - {b.lower() for b in analysis.bodies}
         )
         if analysis.type == "definition" and not asked_of_it:
-            subjects = [*analysis.focus, *analysis.populations]
+            # "What is sensory ataxic neuropathy in Sjogren's?" asks what the neuropathy is,
+            # not what Sjogren's syndrome is.
+            subjects = analysis.focus or analysis.populations
             usable = (
-                [c for c in usable if defines(c.text, subjects)]
+                [c for c in usable if defines(c.text, subjects, analysis.populations)]
                 or [c for c in usable if names_its_kind(c.text, subjects)]
                 or usable
             )

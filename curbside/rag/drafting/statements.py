@@ -47,6 +47,9 @@ ABOUT_THE_SOURCE = re.compile(
     # ...", "a double-blind, double-dummy design compared ...", "The 1972 description was a
     # case series of 25 patients", "The pathway is based on a narrative review").
     r"(examined|investigated|explored) (how|whether|which|the)|double-dummy|"
+    r"(review|study|trial|analysis) assessed|"
+    # "SLE patients with neuropathy were compared with those without for clinical features."
+    r"(was|were) compared (with|to|between)\b[^.;]*\bfor\b[^.;,]*(?=\.$)|"
     r"randomi[sz]ed design|study design|based on an? (narrative |systematic )?review|"
     r"is an? (narrative|systematic) review|"
     r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+)|"
@@ -247,8 +250,8 @@ DEFINITIONAL = re.compile(
 # "Clinically, X ...", "In the ACR NPSLE nomenclature, polyneuropathy is ...".
 _LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, |In (the )?(?!\d)[\w/ -]{2,50}, )?$")
 _DEFINING_VERB = re.compile(
-    r"^(\s*\([^)]*\))?(\s+[\w-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
-    r"denotes|consists of|shows|showed|describes|means|includes)\b",
+    r"^(\s*\([^)]*\))?(\s+[\w'-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
+    r"denotes|consists of|shows|showed|describes|means|includes|results? from)\b",
     re.IGNORECASE,
 )
 
@@ -257,17 +260,23 @@ _DEFINING_VERB = re.compile(
 _NARROWED_SUBJECT = re.compile(r"^\s+(with|without|in|of|and|or|after|among|from)\b", re.I)
 
 
-def defines(text: str, concepts: list[Concept]) -> bool:
-    """Is the sentence a statement of what one of the concepts is (it is the subject)?"""
+def defines(text: str, concepts: list[Concept], setting: list[Concept] | None = None) -> bool:
+    """Is the sentence a statement of what one of the concepts is (it is the subject)? A
+    subject narrowed to a subgroup ("Foot drop after stroke is ...") does not say what the
+    concept is, unless the subgroup is the setting asked about ("Sensory ataxia in Sjogren's
+    syndrome results from ..." for "What is sensory ataxic neuropathy in Sjogren's?")."""
     folded = normalize(text)
     for concept in concepts:
         for term in concept.terms[: concept.direct_terms or None]:
             found = term_pattern(term).search(folded)
-            if (
-                found
-                and _LEADING_ADVERB.match(folded[: found.start()])
-                and _DEFINING_VERB.match(folded[found.end() :])
-                and not _NARROWED_SUBJECT.match(folded[found.end() :])
+            if not found or not _LEADING_ADVERB.match(folded[: found.start()]):
+                continue
+            verb = _DEFINING_VERB.match(folded[found.end() :])
+            if verb is None:
+                continue
+            narrowed_to = verb.group(0) if _NARROWED_SUBJECT.match(verb.group(0)) else ""
+            if not narrowed_to or any(
+                term_pattern(t).search(narrowed_to) for c in setting or [] for t in c.terms
             ):
                 return True
     return False
@@ -478,10 +487,24 @@ ADVISES_AGAINST = re.compile(
     r"contraindicat\w*|discouraged)\b",
     re.IGNORECASE,
 )
+# "Main side effects of tricyclics and duloxetine?", "Is it well tolerated?": harms said as
+# such, not the recommendation to use the drug. (Not "Is fundectomy safe and effective?", a
+# research question about the whole balance.)
+ASKS_FOR_HARMS = re.compile(
+    r"\b(side[- ]effects?|adverse (effects?|events?|reactions?)|harms?|toxicit\w*|"
+    r"tolerat\w*|tolerab\w*)\b",
+    re.IGNORECASE,
+)
+NAMES_A_HARM = re.compile(
+    r"\b(adverse|side[- ]effects?|harms?|toxicit\w*|somnolence|dizziness|nausea|"
+    r"constipation|dry mouth|weight gain|sedation|tolerat\w*|safety)\b",
+    re.IGNORECASE,
+)
 # "What are the risk factors for X?", "Who is at risk?": risk said as such.
 # (Not "Is the virus a risk factor for pterygium?": one association, a yes/no question.)
 ASKS_FOR_RISK = re.compile(
-    r"\b(what|which)\b[^?]*\b(risk factors?|predispos\w*)\b|"
+    r"\b(what|which)\b[^?]*\b(risk factors?|predispos\w*|"
+    r"(features|factors|findings|characteristics)\s+(are\s+|were\s+)?(associated|linked))\b|"
     r"\bwho is at risk\b|\bwho gets\b",
     re.IGNORECASE,
 )
@@ -496,8 +519,13 @@ NAMES_THE_COMMONEST = re.compile(
     re.IGNORECASE,
 )
 NAMES_A_RISK = re.compile(
-    r"\b(risk factors?|predispos\w*|(higher|increased|greater) risk|associated with)\b",
+    r"\b(risk factors?|predispos\w*|(higher|increased|greater) risk|associated with|"
+    r"linked (to|with)|correlated with)\b",
     re.IGNORECASE,
+)
+# "Is neuropathy in AAV linked to a particular ANCA?" asks whether an association was found.
+ASKS_ABOUT_A_LINK = re.compile(
+    r"\b(linked|associated|related|correlated|association)\s+(to|with|between)\b", re.IGNORECASE
 )
 
 
