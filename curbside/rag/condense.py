@@ -60,6 +60,12 @@ _BACK_REFERENCE = re.compile(
 )
 
 
+_ASKS_FOR_POINTS = re.compile(r"\bhow many points\b|\bpoints? (for|do|does|is|are)\b", re.I)
+_NAMES_A_SCORING_SYSTEM = re.compile(
+    r"\b(criteri\w*|classification|nomenclature|definitions?|scales?|scores?|index)\b", re.I
+)
+
+
 def needs_context(question: str) -> bool:
     """A follow-up leans on the conversation: it starts like one, points back, is tiny, or
     names nothing specific ("What do guidelines recommend for treatment?")."""
@@ -69,6 +75,10 @@ def needs_context(question: str) -> bool:
     if (_PRONOUN.search(question) or _BACK_REFERENCE.search(question)) and len(words) <= 6:
         return True
     if len(words) <= 2:
+        return True
+    if _ASKS_FOR_POINTS.search(question) and not _NAMES_A_SCORING_SYSTEM.search(question):
+        # "How many points for Raynaud's and the antibodies?" scores by the criteria talked
+        # about, though it names a condition of its own.
         return True
     # No clinical entity and no proper name: the topic must come from the conversation.
     names = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", question.strip())
@@ -117,7 +127,7 @@ _ADVERB = re.compile(
 
 _LEADING_ACTION = re.compile(
     r"^(treat|manage|diagnose|investigate|evaluate|assess|work up|approach|recognise|"
-    r"recognize|prevent|monitor|test for|screen for)\s+",
+    r"recognize|prevent|monitor|test for|screen for|pick up|detect|confirm|rule out)\s+",
     re.IGNORECASE,
 )
 
@@ -155,6 +165,17 @@ def topic_of(question: str) -> str:
     topic = re.sub(
         r"\s+(if|when|after) .*? (does|do|did|is|are) ?n[o']t .*$", "", topic, flags=re.I
     )
+    if re.match(r"^\s*(can|could|does|do|did|may|might|will|would)\b", question, re.I):
+        # "Can prediabetes cause a peripheral neuropathy?" is about neuropathy from
+        # prediabetes.
+        topic = re.sub(
+            r"^(?P<cause>\S.*?)\s+(?:cause|lead to)\s+(?:an?\s+)?(?P<effect>.+)$",
+            r"\g<effect> from \g<cause>",
+            topic,
+            flags=re.IGNORECASE,
+        )
+    # "How do I pick up X if the fasting glucose is normal?" is about X.
+    topic = re.sub(r"^(\S+\s+\S+.*?)\s+if\s+.*$", r"\1", topic, flags=re.I)
     topic = _LINKING_VERB.sub("", topic)
     topic = _VERB.sub("", topic)
     # "How do I treat vasculitic neuropathy?" is about vasculitic neuropathy.
@@ -302,9 +323,20 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         findings = [c.name for c in analysis.findings]
         if findings and previous.rstrip("?. ").lower().endswith(findings[0].lower()):
             return f"{previous.rstrip('?. ')} in {new_part}?"  # "What causes foot drop in lupus?"
+    phrasal = _PHRASAL.search(question)
+    if phrasal and (phrasal.group(2).lower() != "them" or _plural(topic)):
+        rewritten = (
+            f"{question[: phrasal.start()]}{phrasal.group(1)} {phrasal.group(3)} {topic}"
+            f"{question[phrasal.end() :]}"
+        )
+        return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
     if _THING.search(question) or (_PEOPLE.search(question) and _plural(topic)):
         # A function, not a template: a topic holding "\\L" or "\\g<0>" is text, not syntax.
         pronoun = _THING if _THING.search(question) else _PEOPLE
+        # "it" before "this"/"that": in "Anything that helps stop it progressing?" "that"
+        # is a relative pronoun and "it" the condition.
+        if pronoun is _THING and _IT.search(question):
+            pronoun = _IT
         rewritten = pronoun.sub(lambda _: topic, question, count=1)
         return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
     # "they", "them", "these": most often the patients, not the condition ("What if they
@@ -322,7 +354,20 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
 
 
 # A pronoun that stands for the topic itself ("Is it recommended?", "How is that treated?").
-_THING = re.compile(r"\b(it|this|that)\b(?!\s+(is|are)\s+(not\s+)?(?:a|an|the)\b)", re.IGNORECASE)
+# ("this time", "that dose": a determiner, not the topic.)
+_THING = re.compile(
+    r"\b(it|this|that)\b(?!\s+(is|are)\s+(not\s+)?(?:a|an|the)\b)"
+    r"(?!\s+(time|point|stage|case|patient|visit|episode|dose|drug|week|month|year)\b)",
+    re.IGNORECASE,
+)
+_IT = re.compile(r"\bit\b(?!\s+(is|are)\s+(not\s+)?(?:a|an|the)\b)", re.IGNORECASE)
+# "How do I pick it up?", "Does that rule it out?": the phrasal verb keeps its particle
+# before the topic ("pick up peripheral neuropathy"), and "it" is what is picked up.
+_PHRASAL = re.compile(
+    r"\b(pick|rule|sort|work|try|wean|taper|back|cut)\s+(it|this|them)\s+"
+    r"(up|out|off|down)\b",
+    re.IGNORECASE,
+)
 _PEOPLE = re.compile(r"\b(they|them)\b", re.IGNORECASE)
 
 

@@ -120,7 +120,7 @@ class QuestionAnalysis(BaseModel):
             phrase = next(
                 (c for c in self.constraints if population.name.lower() in c.lower()), None
             )
-            settings.append(phrase or f"in {population.name}")
+            settings.append(phrase or f"in {noun_name(population)}")
         where = " and ".join(settings).replace(" and in ", " and ")
         if others and not treatments and all(f.lower() in where.lower() for f in others[:2]):
             # "neuropathy in diabetic neuropathy" says "diabetic neuropathy".
@@ -428,10 +428,31 @@ def _unknown_eponyms(question: str, entities: list[Entity]) -> list[Concept]:
     return found
 
 
+# "Is IVIg worth trying in EGPA despite steroids and cyclophosphamide?": treatments already
+# given are the patient's history, not what is asked about.
+_ALREADY_GIVEN = re.compile(
+    r"\b(despite|in spite of|after failing|refractory to|resistant to|already on)\b[^?.;]*",
+    re.IGNORECASE,
+)
+
+
+def noun_name(concept: Concept) -> str:
+    """ "in diabetes", not "in diabetic": a setting named by the question's adjective reads
+    by its noun."""
+    if concept.kind == "condition" and concept.name.lower().endswith("ic") and concept.terms:
+        return concept.terms[0]
+    return concept.name
+
+
 def analyze_question(question: str) -> QuestionAnalysis:
     question = spelled_out_contractions(" ".join(question.split()))
-    entities = entities_in(question)
-    listed = _syntactic_items(question)
+    given = [m.group(0) for m in _ALREADY_GIVEN.finditer(question)]
+    entities = [
+        e
+        for e in entities_in(question)
+        if not (e.kind == "treatment" and _only_in(question, e, given))
+    ]
+    listed = [item for item in _syntactic_items(question) if not any(item in g for g in given)]
     facet_entities: list[Entity] = []
     raw_facets: list[str] = []
     for item in listed:

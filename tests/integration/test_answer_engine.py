@@ -557,6 +557,12 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
     turns.append(Turn.from_answer(engine.ask("What about maintenance?", turns)))
     phase = engine.ask("For how long?", turns)
     assert "do not address the duration of maintenance treatment of GPA" in phase.text, phase.text
+    # "How long" asked after a clause, and the setting by its noun.
+    later = engine.ask(
+        "Once pregabalin has controlled diabetic nerve pain, how long should I keep it going "
+        "before trying to taper off?"
+    )
+    assert "do not address how long to continue pregabalin in diabetes." in later.text, later.text
 
 
 @pytest.mark.parametrize(
@@ -836,6 +842,10 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
         # Neither option is named anywhere; diabetic foot care in general is no answer.
         "Total contact cast or removable walker for offloading a neuropathic plantar forefoot "
         "ulcer in diabetes?",
+        # IVIg is indexed for CIDP, MMN and Sjogren's, not EGPA; the treatments already given
+        # ("despite steroids and cyclophosphamide") are history, not what is asked.
+        "Is IVIG worth trying for persistent neuropathy in EGPA despite steroids and "
+        "cyclophosphamide?",
     ],
 )
 def test_a_question_the_sources_only_neighbour_is_not_guessed(

@@ -505,3 +505,57 @@ def test_what_about_something_done_asks_whether_it_is_recommended() -> None:
         rule_based_standalone("What about foot care?", earlier)
         == "Is foot care recommended for diabetes?"
     )
+
+
+@pytest.mark.parametrize(
+    ("chain", "standalones"),
+    [
+        # "Can X cause Y?" is about Y from X; "pick it up" keeps its particle; in "Anything
+        # that helps stop it progressing?" "that" is a relative pronoun and "it" the topic.
+        (
+            [
+                "Can prediabetes cause a peripheral neuropathy?",
+                "How do I pick it up if the fasting glucose is normal?",
+                "Anything that helps stop it progressing?",
+            ],
+            [
+                "How do I pick up peripheral neuropathy from prediabetes if the fasting glucose "
+                "is normal?",
+                "Anything that helps stop peripheral neuropathy from prediabetes progressing?",
+            ],
+        ),
+        # "this time" is a time, not the topic (it had become "She has RPGN Relapsing MPA
+        # time").
+        (
+            [
+                "Relapsing MPA, got cyclophosphamide the first time - rituximab or "
+                "cyclophosphamide for reinduction?",
+                "She has RPGN this time - add plasma exchange?",
+            ],
+            ["She has RPGN this time - add plasma exchange (regarding Relapsing MPA)?"],
+        ),
+        # Points are scored by the criteria talked about, though the question names a
+        # condition of its own; "it" is then the criteria.
+        (
+            [
+                "How do the 2013 ACR/EULAR scleroderma classification criteria work?",
+                "How many points for Raynaud's and the antibodies?",
+                "And how does it perform vs the old 1980 criteria?",
+            ],
+            [
+                "How many points for Raynaud's and the antibodies (regarding 2013 ACR/EULAR "
+                "scleroderma classification criteria)?",
+                "And how does 2013 ACR/EULAR scleroderma classification criteria perform vs the "
+                "old 1980 criteria?",
+            ],
+        ),
+    ],
+)
+def test_follow_ups_from_the_third_development_set_read_as_questions(
+    chain: list[str], standalones: list[str]
+) -> None:
+    turns = [Turn(question=chain[0])]
+    for follow_up, expected in zip(chain[1:], standalones, strict=True):
+        standalone = rule_based_standalone(follow_up, turns)
+        assert standalone == expected
+        turns.append(Turn(question=standalone))

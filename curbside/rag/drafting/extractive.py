@@ -104,6 +104,7 @@ from curbside.rag.question import (
     QuestionAnalysis,
     analyze_question,
     mentions,
+    noun_name,
 )
 from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, split_sentences
 
@@ -339,7 +340,7 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
     instead of opening with advice on screening as if it answered. "For how long?" after a
     treatment ("how long (regarding rituximab in GPA)?") asks how long to continue it."""
     question = analysis.question
-    if not _HOW_LONG.match(question):
+    if not _HOW_LONG.search(question):
         return ""
     drugs = analysis.treatments
     carried = _REGARDING.search(question)
@@ -359,7 +360,7 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
         # A duration of treatment, not of an infusion ("2 g/kg given over 2 to 5 days").
         about = [c for c in gated if mentions(c.text, drugs[0])]
         gives = [c for c in about if MAINTAINS.search(c.text)]
-        where = f" in {analysis.populations[0].name}" if analysis.populations else ""
+        where = f" in {noun_name(analysis.populations[0])}" if analysis.populations else ""
         what = f"how long to continue {drugs[0].name}{where}"
     elif carried:  # "How long (regarding maintenance treatment of GPA)?"
         gives = [c for c in gated if MAINTAINS.search(c.text)]
@@ -373,7 +374,9 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
 
 _MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
 _REGARDING = re.compile(r"\(regarding (.+?)\)")
-_HOW_LONG = re.compile(r"^\s*(?:for\s+)?how long\b", re.IGNORECASE)
+# Anywhere in the question: "Once pregabalin has controlled the pain, how long should I keep
+# it going?"
+_HOW_LONG = re.compile(r"(?:^|[,;-]\s*)(?:for\s+)?how long\b", re.IGNORECASE)
 MAINTAINS = re.compile(r"\b(maintenance|continue\w*|for at least|stop\w*|withdraw\w*)\b", re.I)
 
 
