@@ -354,13 +354,21 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
 
 
 # A pronoun that stands for the topic itself ("Is it recommended?", "How is that treated?").
-# ("this time", "that dose": a determiner, not the topic.)
+# ("this time", "that dose": a determiner, not the topic; "does it matter", "is it worth":
+# no one's name.)
 _THING = re.compile(
     r"\b(it|this|that)\b(?!\s+(is|are)\s+(not\s+)?(?:a|an|the)\b)"
+    r"(?<!\bdoes it(?= matter\b))(?<!\bis it(?= worth\b))"
     r"(?!\s+(time|point|stage|case|patient|visit|episode|dose|drug|week|month|year)\b)",
     re.IGNORECASE,
 )
-_IT = re.compile(r"\bit\b(?!\s+(is|are)\s+(not\s+)?(?:a|an|the)\b)", re.IGNORECASE)
+_IT = re.compile(
+    r"(?<!\bdoes )(?<!\bis )\bit\b(?!\s+(is|are)\s+(not\s+)?(?:a|an|the)\b)|"
+    # "it" in "Does it matter how quickly we treat it?" is no one's name: the second one is.
+    r"(?<=\bdoes )\bit\b(?!\s+matter\b)|(?<=\bis )\bit\b(?!\s+(worth|possible|"
+    r"necessary|reasonable|ok|okay)\b)",
+    re.IGNORECASE,
+)
 # "How do I pick it up?", "Does that rule it out?": the phrasal verb keeps its particle
 # before the topic ("pick up peripheral neuropathy"), and "it" is what is picked up.
 _PHRASAL = re.compile(

@@ -18,6 +18,7 @@ from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.extractive import ExtractiveDrafter
 from curbside.rag.drafting.layout import DIAGNOSIS, TREATMENT, lead_with_first_point
 from curbside.rag.drafting.llm import GeneratorUnavailable, HybridDrafter, LLMDrafter
+from curbside.rag.expansion import expansion_terms
 from curbside.rag.injection import without_instructions
 from curbside.rag.models import Answer, CitedSentence, Evidence, FacetCoverage, Turn
 from curbside.rag.question import Concept, QuestionAnalysis, analyze_question, mentions
@@ -172,7 +173,15 @@ class AnswerEngine:
         if not known4:
             return False
         first = question.split()[0] if question.split() else ""
+
+        def indexed(term: str) -> bool:
+            return all(w[:4] in known4 for w in content_words(term))
+
         for raw in re.findall(r"[A-Za-z][A-Za-z'-]+", question):
+            # An abbreviation the thesaurus spells out in words the library uses ("RPGN",
+            # rapidly progressive glomerulonephritis) is known under those words.
+            if any(indexed(t) for t in expansion_terms(raw)):
+                continue
             for part in [raw, *raw.split("-")]:
                 word = re.sub(r"'s?$", "", part)
                 stems = content_words(word)
@@ -464,6 +473,17 @@ _SETTING_LEAD = frozenset(content_words("after following during post"))
 _TIME_SPAN = re.compile(r"\b(hours?|days?|weeks?|months?|years?)\b", re.IGNORECASE)
 
 
+# A setting the sources name in other words: a woman who could become pregnant is one "of
+# childbearing potential" (the AAN's advice on valproate).
+_SAME_SETTING = {
+    w: {w, *others}
+    for w, others in {
+        "pregnant": content_words("pregnancy childbearing"),
+        "pregnancy": content_words("pregnant childbearing"),
+    }.items()
+}
+
+
 def missing_setting(passage_words: list[set[str]], analysis: QuestionAnalysis) -> str | None:
     """A setting the question names ("after hip replacement surgery") that no retrieved
     passage speaks of: foot drop in general is not foot drop after hip replacement. Most of
@@ -477,7 +497,10 @@ def missing_setting(passage_words: list[set[str]], analysis: QuestionAnalysis) -
         if _TIME_SPAN.search(constraint):
             continue
         words = {w for w in content_words(constraint) if w not in ignored}
-        if words and not any(len(words & found) * 2 > len(words) for found in passage_words):
+        if words and not any(
+            len({w for w in words if _SAME_SETTING.get(w, {w}) & found}) * 2 > len(words)
+            for found in passage_words
+        ):
             return constraint
     return None
 

@@ -66,6 +66,7 @@ THESAURUS: dict[str, tuple[str, ...]] = {
     "afo": ("ankle-foot orthosis", "orthosis"),
     "myositis": ("dermatomyositis", "polymyositis", "inflammatory myopathy"),
     "diabetic neuropathy": ("diabetic peripheral neuropathy", "distal symmetric polyneuropathy"),
+    "rpgn": ("rapidly progressive glomerulonephritis",),
 }
 
 _PATTERNS = [

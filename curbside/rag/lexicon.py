@@ -184,12 +184,24 @@ ENTITIES: tuple[Entity, ...] = (
     _e("stroke", "condition", "central", "hemiparesis", "cerebrovascular", "hemiplegia"),
     _e("multiple sclerosis", "condition", "central", "ms"),
     _e("cerebral palsy", "condition", "central"),
+    _e("spinal cord injury", "condition", "central", "spinal cord injuries"),
+    # NICE IPG278 names the group and its members: "Drop foot of central neurological origin
+    # results from an upper motor neurone lesion, for example after stroke, multiple
+    # sclerosis, cerebral palsy or spinal cord injury."
+    _e(
+        "central neurological origin",
+        "condition",
+        "central",
+        "upper motor neurone lesion",
+        "upper motor neuron lesion",
+        members=("stroke", "multiple sclerosis", "cerebral palsy", "spinal cord injury"),
+    ),
     # Common neurological conditions the bundled corpus does not cover: named, so that a
     # question about them is recognised as one (and answered "not covered", not from
     # neighbours such as IVIg in MMN for "IVIg in myasthenia gravis?").
     _e("myasthenia gravis", "condition", "neuromuscular junction", "myasthenia"),
     _e("Parkinson's disease", "condition", "parkinsonism", "parkinson's", "parkinson disease"),
-    _e("epilepsy", "condition", "epilepsy", "epileptic", "seizure disorder"),
+    _e("epilepsy", "condition", "epilepsy", "epileptic", "seizure disorder", "seizures"),
     _e("migraine", "condition", "headache", "migraines"),
     _e(
         "motor neuron disease",

@@ -489,7 +489,11 @@ def include_both_kinds(
 QUESTION_WORDS = frozenset(
     content_words(
         "occur happen best treat treated treatment manage managed management cause "
-        "causes recommend recommended dose doses first line role evidence"
+        "causes recommend recommended dose doses first line role evidence "
+        # A clinician's chat words say nothing of the topic: "Worth sending anti-GM1
+        # antibodies?", "Is MCTD really ...?", "which drug would you pick?"
+        "worth send sending pick really realistically actually exactly made bother "
+        "anything something woman patient patients trying"
     )
 )
 

@@ -797,6 +797,27 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        # "Worth sending" is how the question is asked, not what it is about.
+        ("Worth sending anti-GM1 antibodies in suspected MMN?", r"^Anti-GM1 antibody testing"),
+        # RPGN is rapidly progressive glomerulonephritis, a name the library uses.
+        (
+            "In ANCA vasculitis with RPGN, should I add plasma exchange?",
+            r"rapidly progressive glomerulonephritis, plasma exchange may be considered",
+        ),
+    ],
+)
+def test_a_question_in_a_clinicians_words_is_answered(
+    engine: AnswerEngine, question: str, opening: str
+) -> None:
+    answer = engine.ask(question)
+    assert not answer.not_covered, answer.text
+    assert_well_cited(answer)
+    assert re.search(opening, first_claim(answer)), first_claim(answer)
+
+
+@pytest.mark.parametrize(
     "question",
     [
         # Prednisone and "palsy" are in the corpus, Bell's palsy is not.

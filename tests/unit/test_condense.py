@@ -507,6 +507,17 @@ def test_what_about_something_done_asks_whether_it_is_recommended() -> None:
     )
 
 
+def test_a_dummy_it_is_no_ones_name() -> None:
+    turns = [Turn(question="How often are the nerves involved in systemic vasculitis?")]
+    assert rule_based_standalone("Does it matter how quickly we treat it?", turns) == (
+        "Does it matter how quickly we treat nerves involved in systemic vasculitis?"
+    )
+    turns = [Turn(question="How is CIDP treated?")]
+    assert rule_based_standalone("Is it worth trying IVIg?", turns) == (
+        "Is it worth trying IVIg (regarding CIDP)?"
+    )
+
+
 @pytest.mark.parametrize(
     ("chain", "standalones"),
     [
