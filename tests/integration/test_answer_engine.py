@@ -511,6 +511,20 @@ def test_the_circumstance_asked_comes_before_the_form_carried(engine: AnswerEngi
             "What is the treatment of sensory ataxic neuropathy in Sjogren's?",
             r"ganglionopathy.*intravenous immunoglobulin is the first-line",
         ),
+        # Scored classification criteria: the threshold, an item's points, the performance;
+        # not where the data came from.
+        (
+            "What score do you need for definite myositis on the 2017 EULAR/ACR criteria?",
+            r"score at least 7\.5 without biopsy",
+        ),
+        (
+            "Under the 2013 ACR/EULAR scleroderma criteria, how many points for Raynaud's?",
+            r"Raynaud's phenomenon scores 3 points",
+        ),
+        (
+            "How do the 2013 ACR/EULAR systemic sclerosis criteria perform?",
+            r"sensitivity of 0\.91 and a specificity of 0\.92",
+        ),
         # What the test shows in the form asked, not a skin biopsy in small-fibre neuropathy.
         (
             "What do the nerve biopsy and other tests show in sensory ataxic neuropathy in "

@@ -8,7 +8,10 @@ from curbside.rag.drafting.extractive import Candidate, circumstance_words, for_
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
     ASKS_ABOUT_A_LINK,
+    ASKS_FOR_A_THRESHOLD,
+    ASKS_FOR_ACCURACY,
     ASKS_FOR_HARMS,
+    ASKS_FOR_POINTS,
     ASKS_FOR_RISK,
     LEANS_ON_CONTEXT,
     defines,
@@ -190,6 +193,16 @@ def test_a_definition_narrowed_to_the_setting_asked_still_defines() -> None:
             "of gabapentin for chronic neuropathic pain in adults.",
             True,
         ),
+        (
+            "Data for the 2017 EULAR/ACR IIM criteria came from 47 rheumatology, dermatology, "
+            "neurology and paediatric clinics worldwide.",
+            True,
+        ),
+        (
+            "The SLICC criteria were then validated in a separate sample of 690 expert-rated "
+            "patient scenarios.",
+            True,
+        ),
         # A comparison with its result is a finding.
         (
             "Patients with vasculitic neuropathy were compared with those without, and were "
@@ -309,3 +322,24 @@ def test_an_abbreviation_means_what_its_own_source_defines() -> None:
     # "DM" is diabetes here, not dermatomyositis (the lexicon's reading of the bundled corpus).
     assert result.names_population
     assert not result.names_other_condition
+
+
+@pytest.mark.parametrize(
+    ("question", "threshold", "points", "accuracy"),
+    [
+        ("What score do you need for definite myositis on the 2017 criteria?", True, False, False),
+        ("How many points to classify (regarding lupus)?", True, True, False),
+        ("How many points for Raynaud's and the antibodies?", False, True, False),
+        ("And how does it perform vs the old 1980 criteria?", False, False, True),
+        ("Is the 2019 lupus classification more sensitive than SLICC?", False, False, True),
+        # Not about scoring at all.
+        ("How is CIDP treated?", False, False, False),
+        ("Should a nerve biopsy be performed in suspected vasculitis?", False, False, False),
+    ],
+)
+def test_questions_about_scored_criteria(
+    question: str, threshold: bool, points: bool, accuracy: bool
+) -> None:
+    assert bool(ASKS_FOR_A_THRESHOLD.search(question)) is threshold
+    assert bool(ASKS_FOR_POINTS.search(question)) is points
+    assert bool(ASKS_FOR_ACCURACY.search(question)) is accuracy

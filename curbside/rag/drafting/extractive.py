@@ -51,8 +51,11 @@ from curbside.rag.drafting.statements import (
     ASKS_ABOUT_A_LATER_LINE,
     ASKS_ABOUT_A_LINK,
     ASKS_ABOUT_EVIDENCE,
+    ASKS_FOR_A_THRESHOLD,
+    ASKS_FOR_ACCURACY,
     ASKS_FOR_GUIDELINES,
     ASKS_FOR_HARMS,
+    ASKS_FOR_POINTS,
     ASKS_FOR_RISK,
     ASKS_FOR_THE_COMMONEST,
     ASKS_FOR_THE_FIRST_LINE,
@@ -72,6 +75,9 @@ from curbside.rag.drafting.statements import (
     NAMES_A_DRUG,
     NAMES_A_HARM,
     NAMES_A_RISK,
+    NAMES_A_THRESHOLD,
+    NAMES_ACCURACY,
+    NAMES_POINTS,
     NAMES_THE_COMMONEST,
     PREVENTS,
     RECOMMENDS,
@@ -670,6 +676,12 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     )
 
 
+# Words of a question about scoring that name no item scored.
+_SCORING_WORDS = frozenset(
+    content_words("many points point score scores criteria classification classify regarding")
+)
+
+
 # "How does the ACR define X?" asks what X is as much as "What is X?" does.
 _ABOUT_A_DEFINITION = frozenset(content_words("define defined definition mean means"))
 
@@ -1054,6 +1066,19 @@ class ExtractiveDrafter(Drafter):
         asks_a_list = analysis.type != "yes_no"
         if asks_a_list and ASKS_WHAT_TO_AVOID.search(analysis.question):
             usable = [c for c in usable if ADVISES_AGAINST.search(c.text)] or usable
+        # Scored criteria: the threshold (in points when points are asked), or an item's
+        # points (for the items named: "Raynaud's phenomenon scores 3 points").
+        in_points = ASKS_FOR_POINTS.search(analysis.question)
+        if ASKS_FOR_A_THRESHOLD.search(analysis.question):
+            usable = [c for c in usable if NAMES_A_THRESHOLD.search(c.text)] or usable
+            if in_points:
+                usable = [c for c in usable if NAMES_POINTS.search(c.text)] or usable
+        elif in_points:
+            usable = [c for c in usable if NAMES_POINTS.search(c.text)] or usable
+            items = aspect_words(analysis.question, analysis) - _SCORING_WORDS
+            usable = [c for c in usable if shared_share(items, content_words(c.text)) > 0] or usable
+        if ASKS_FOR_ACCURACY.search(analysis.question):
+            usable = [c for c in usable if NAMES_ACCURACY.search(c.text)] or usable
         if ASKS_FOR_HARMS.search(analysis.question) and known:
             usable = [c for c in usable if NAMES_A_HARM.search(c.text)] or usable
         # "How common is painful CIPN and who is at risk?" opens with how common it is: the

@@ -47,6 +47,10 @@ ABOUT_THE_SOURCE = re.compile(
     # ...", "a double-blind, double-dummy design compared ...", "The 1972 description was a
     # case series of 25 patients", "The pathway is based on a narrative review").
     r"(examined|investigated|explored) (how|whether|which|the)|double-dummy|"
+    # "Data for the 2017 EULAR/ACR IIM criteria came from 47 clinics", "The SLICC criteria
+    # were then validated in a separate sample of 690 scenarios."
+    r"\bdata (for|in|of) .{0,80}? came from|(was|were) (then )?validated in an? |"
+    r"(was|were) tested for (sensitivity|specificity|accuracy)|"
     r"(review|study|trial|analysis) assessed|"
     # "SLE patients with neuropathy were compared with those without for clinical features."
     r"(was|were) compared (with|to|between)\b[^.;]*\bfor\b[^.;,]*(?=\.$)|"
@@ -485,6 +489,32 @@ ASKS_WHAT_TO_AVOID = re.compile(
 ADVISES_AGAINST = re.compile(
     r"\b(not (be )?recommended|should not|must not|do not (offer|use|give)|should be avoided|"
     r"contraindicat\w*|discouraged)\b",
+    re.IGNORECASE,
+)
+# Classification criteria: "What score do you need for definite myositis?", "How many points
+# to classify?" ask for the threshold; "How many points for Raynaud's?" for an item's points;
+# "How does it perform vs the 1980 criteria?" for sensitivity and specificity.
+ASKS_FOR_A_THRESHOLD = re.compile(
+    r"\b(what|which) (total )?score\b|\bscore (do you|do i|is|are) (need|needed|required)|"
+    r"\bhow many points (to|are needed|do you need|do i need|for (a )?(definite|diagnosis|"
+    r"classification))|\bcut-?off\b|\bthreshold\b",
+    re.IGNORECASE,
+)
+NAMES_A_THRESHOLD = re.compile(
+    r"\b(at least|total( score)? of|or more|of \d+(\.\d+)? or more)\b[^.]{0,40}\d|"
+    r"\b\d+(\.\d+)? or more\b|\bscore at least\b",
+    re.IGNORECASE,
+)
+ASKS_FOR_POINTS = re.compile(r"\bhow many points\b|\bpoints? (for|does|do)\b", re.IGNORECASE)
+NAMES_POINTS = re.compile(r"\bscores? \d+(\.\d+)?( points?)?\b|\b\d+(\.\d+)? points?\b", re.I)
+ASKS_FOR_ACCURACY = re.compile(
+    r"\bsensitiv\w*|\bspecificity\b|\baccura(te|cy)\b|\bperformance\b|"
+    r"\bhow (does|do|did) [\w /-]{1,60}? perform\b",
+    re.IGNORECASE,
+)
+NAMES_ACCURACY = re.compile(
+    r"\b(sensitivity|specificity|accuracy|area under|AUC|positive predictive|negative "
+    r"predictive)\b",
     re.IGNORECASE,
 )
 # "Main side effects of tricyclics and duloxetine?", "Is it well tolerated?": harms said as
