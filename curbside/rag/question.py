@@ -195,7 +195,9 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
     (
         "definition",
         re.compile(
-            r"^\s*(what (is|are)|define|definition of|what does .* mean|"
+            # ("What exactly is a vasculitic neuropathy?")
+            r"^\s*(what ((exactly|actually|really) )?(is|are)|define|definition of|"
+            r"what does .* mean|"
             r"how (does|do|is|are) .{0,60}\bdefined?)\b",
             re.I,
         ),

@@ -168,6 +168,15 @@ def test_a_definition_placed_in_its_source_still_defines() -> None:
     assert not defines("In SLE patients, the polyneuropathy rate was 5%.", concepts)
 
 
+def test_a_definition_says_what_it_is_not_how_often() -> None:
+    analysis = analyze_question("What exactly is a vasculitic neuropathy?")
+    assert analysis.type == "definition"
+    concepts = analyze_question("What is polyneuropathy?").focus
+    assert not defines("Polyneuropathy is common in patients with diabetes.", concepts)
+    # The plural, after "The", is the concept too.
+    assert defines("The polyneuropathies are disorders of many peripheral nerves.", concepts)
+
+
 def test_a_definition_narrowed_to_the_setting_asked_still_defines() -> None:
     analysis = analyze_question("What is sensory ataxic neuropathy in Sjogren's?")
     sentence = (

@@ -683,7 +683,9 @@ _SCORING_WORDS = frozenset(
 
 
 # "How does the ACR define X?" asks what X is as much as "What is X?" does.
-_ABOUT_A_DEFINITION = frozenset(content_words("define defined definition mean means"))
+_ABOUT_A_DEFINITION = frozenset(
+    content_words("define defined definition mean means exactly actually really")
+)
 
 
 _WHAT_IF = re.compile(r"^\s*what if\b(?P<clause>[^(?]*)", re.IGNORECASE)

@@ -252,10 +252,12 @@ DEFINITIONAL = re.compile(
 # ("MCTD combines features of ...", "Clinically, MCTD showed a mixture of ..."), not by one
 # that merely names X ("The cause of MCTD is largely unknown").
 # "Clinically, X ...", "In the ACR NPSLE nomenclature, polyneuropathy is ...".
-_LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, |In (the )?(?!\d)[\w/ -]{2,50}, )?$")
+_LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, |In (the )?(?!\d)[\w/ -]{2,50}, |The )?$")
 _DEFINING_VERB = re.compile(
     r"^(\s*\([^)]*\))?(\s+[\w'-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
-    r"denotes|consists of|shows|showed|describes|means|includes|results? from)\b",
+    r"denotes|consists of|shows|showed|describes|means|includes|results? from)\b"
+    # "X is common in ..." says how often, not what X is.
+    r"(?!\s+(common|uncommon|rare|frequent|infrequent|seen|found|reported|associated)\b)",
     re.IGNORECASE,
 )
 
@@ -271,7 +273,10 @@ def defines(text: str, concepts: list[Concept], setting: list[Concept] | None = 
     syndrome results from ..." for "What is sensory ataxic neuropathy in Sjogren's?")."""
     folded = normalize(text)
     for concept in concepts:
-        for term in concept.terms[: concept.direct_terms or None]:
+        direct = concept.terms[: concept.direct_terms or None]
+        # "The vasculitic neuropathies are a heterogeneous group ..." defines the neuropathy.
+        plurals = [t[:-1] + "ies" for t in direct if t.endswith("y")]
+        for term in [*direct, *plurals]:
             found = term_pattern(term).search(folded)
             if not found or not _LEADING_ADVERB.match(folded[: found.start()]):
                 continue
