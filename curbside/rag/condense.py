@@ -14,7 +14,13 @@ from typing import Any
 
 from curbside.rag.lexicon import ENTITIES, entities_in
 from curbside.rag.models import Turn
-from curbside.rag.question import ASKS_AFTER_FAILURE, PHASES, QuestionAnalysis, analyze_question
+from curbside.rag.question import (
+    ASKS_AFTER_FAILURE,
+    ASKS_FOR_POINTS,
+    PHASES,
+    QuestionAnalysis,
+    analyze_question,
+)
 from curbside.rag.text import content_words, spelled_out_contractions
 
 log = logging.getLogger(__name__)
@@ -60,7 +66,6 @@ _BACK_REFERENCE = re.compile(
 )
 
 
-_ASKS_FOR_POINTS = re.compile(r"\bhow many points\b|\bpoints? (for|do|does|is|are)\b", re.I)
 _NAMES_A_SCORING_SYSTEM = re.compile(
     r"\b(criteri\w*|classification|nomenclature|definitions?|scales?|scores?|index)\b", re.I
 )
@@ -76,7 +81,7 @@ def needs_context(question: str) -> bool:
         return True
     if len(words) <= 2:
         return True
-    if _ASKS_FOR_POINTS.search(question) and not _NAMES_A_SCORING_SYSTEM.search(question):
+    if ASKS_FOR_POINTS.search(question) and not _NAMES_A_SCORING_SYSTEM.search(question):
         # "How many points for Raynaud's and the antibodies?" scores by the criteria talked
         # about, though it names a condition of its own.
         return True

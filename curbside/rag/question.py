@@ -578,6 +578,8 @@ ASKS_FOR_CAUSES = re.compile(
     re.IGNORECASE,
 )
 ASKS_TO_PREVENT = re.compile(r"\bprevent(ed|ion|ing|s)?\b", re.IGNORECASE)
+# "How many points for Raynaud's?", "How many points to classify?": scored criteria.
+ASKS_FOR_POINTS = re.compile(r"\bhow many points\b|\bpoints? (for|do|does|is|are)\b", re.I)
 _WHEN_IT_FAILS = re.compile(
     r"\bif (?P<what>[\w' -]{3,40}?) (((does|do|is|are) ?n[o']t|has not|have not) "
     r"(help|work|respond|been effective|effective)\w*|fail(s|ed)?)\b",

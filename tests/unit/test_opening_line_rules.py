@@ -11,7 +11,6 @@ from curbside.rag.drafting.statements import (
     ASKS_FOR_A_THRESHOLD,
     ASKS_FOR_ACCURACY,
     ASKS_FOR_HARMS,
-    ASKS_FOR_POINTS,
     ASKS_FOR_RISK,
     LEANS_ON_CONTEXT,
     defines,
@@ -21,7 +20,7 @@ from curbside.rag.drafting.statements import (
     speaks_to_one_form,
     speaks_to_the_form_asked,
 )
-from curbside.rag.question import analyze_question
+from curbside.rag.question import ASKS_FOR_POINTS, analyze_question
 
 
 def candidate(text: str) -> Candidate:

@@ -391,3 +391,18 @@ def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
 )
 def test_titles_read_as_noun_phrases(question: str, title: str) -> None:
     assert analyze_question(question).title == title
+
+
+def test_a_setting_the_sources_name_in_other_words_is_indexed() -> None:
+    from curbside.rag.engine import missing_setting
+    from curbside.rag.text import content_words
+
+    analysis = analyze_question(
+        "Which drug for painful diabetic neuropathy in a woman who could get pregnant?"
+    )
+    assert "pregnant" in analysis.constraints
+    childbearing = set(content_words("Valproate is avoided in women of childbearing potential."))
+    assert missing_setting([childbearing], analysis) is None
+    assert missing_setting([set(content_words("Valproate dosing in adults."))], analysis) == (
+        "pregnant"
+    )

@@ -55,7 +55,6 @@ from curbside.rag.drafting.statements import (
     ASKS_FOR_ACCURACY,
     ASKS_FOR_GUIDELINES,
     ASKS_FOR_HARMS,
-    ASKS_FOR_POINTS,
     ASKS_FOR_RISK,
     ASKS_FOR_THE_COMMONEST,
     ASKS_FOR_THE_FIRST_LINE,
@@ -105,6 +104,7 @@ from curbside.rag.models import Evidence
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
     ASKS_FOR_CAUSES,
+    ASKS_FOR_POINTS,
     ASKS_TO_PREVENT,
     Concept,
     QuestionAnalysis,
@@ -867,11 +867,13 @@ class ExtractiveDrafter(Drafter):
         defined: dict[str, Entity] | None = None,
     ) -> Candidate:
         text = candidate.text
-        candidate.names_focus = any(mentions(text, c) for c in analysis.focus) or any(
-            mentions(text, p) for p in asked.focus_in_population
+        # "CIPN" names the neuropathy of "How common is painful chemo-induced neuropathy?".
+        names_it_as_a_setting = any(mentions(text, p) for p in asked.focus_in_population)
+        candidate.names_focus = names_it_as_a_setting or any(
+            mentions(text, c) for c in analysis.focus
         )
-        candidate.names_focus_directly = any(mentions(text, c) for c in asked.direct_focus) or any(
-            mentions(text, p) for p in asked.focus_in_population
+        candidate.names_focus_directly = names_it_as_a_setting or any(
+            mentions(text, c) for c in asked.direct_focus
         )
         candidate.names_focus_specifically = candidate.names_focus and any(
             mentions(text, c) for c in asked.specific_focus
@@ -1083,15 +1085,18 @@ class ExtractiveDrafter(Drafter):
             usable = [c for c in usable if NAMES_ACCURACY.search(c.text)] or usable
         if ASKS_FOR_HARMS.search(analysis.question) and known:
             usable = [c for c in usable if NAMES_A_HARM.search(c.text)] or usable
-        # "How common is painful CIPN and who is at risk?" opens with how common it is: the
-        # first thing asked leads.
-        # (In the setting asked: "Sjogren's syndrome is associated with peripheral neuropathy"
-        # is no feature associated with it in lupus.)
-        asks_for_links = (
+        # Risk factors asked for, and "Is X linked to Y?", open with an association said as
+        # such, of the focus and in the setting asked ("Sjogren's syndrome is associated with
+        # peripheral neuropathy" is no feature associated with neuropathy in lupus). "How
+        # common is painful CIPN and who is at risk?" opens with how common it is: the first
+        # thing asked leads.
+        asks_for_risk = (
             asks_a_list and analysis.type != "frequency" and ASKS_FOR_RISK.search(analysis.question)
-        ) or (analysis.type == "yes_no" and known and ASKS_ABOUT_A_LINK.search(analysis.question))
-        if asks_for_links:
-            # ...and "Is X linked to Y?" with the association found (or not found).
+        )
+        asks_for_a_link = (
+            analysis.type == "yes_no" and known and ASKS_ABOUT_A_LINK.search(analysis.question)
+        )
+        if asks_for_risk or asks_for_a_link:
             usable = [
                 c
                 for c in usable

@@ -510,7 +510,6 @@ NAMES_A_THRESHOLD = re.compile(
     r"\b\d+(\.\d+)? or more\b|\bscore at least\b",
     re.IGNORECASE,
 )
-ASKS_FOR_POINTS = re.compile(r"\bhow many points\b|\bpoints? (for|does|do)\b", re.IGNORECASE)
 NAMES_POINTS = re.compile(r"\bscores? \d+(\.\d+)?( points?)?\b|\b\d+(\.\d+)? points?\b", re.I)
 ASKS_FOR_ACCURACY = re.compile(
     r"\bsensitiv\w*|\bspecificity\b|\baccura(te|cy)\b|\bperformance\b|"
