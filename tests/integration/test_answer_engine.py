@@ -525,6 +525,11 @@ def test_the_circumstance_asked_comes_before_the_form_carried(engine: AnswerEngi
             "How do the 2013 ACR/EULAR systemic sclerosis criteria perform?",
             r"sensitivity of 0\.91 and a specificity of 0\.92",
         ),
+        # Whom a guideline speaks to: its statement of scope, not how its evidence was graded.
+        (
+            "Do the 2021 ACR PAN recommendations apply to hepatitis B-related PAN?",
+            r"apply to systemic PAN, not to isolated cutaneous PAN or hepatitis B-related PAN",
+        ),
         # What the test shows in the form asked, not a skin biopsy in small-fibre neuropathy.
         (
             "What do the nerve biopsy and other tests show in sensory ataxic neuropathy in "

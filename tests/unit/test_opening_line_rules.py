@@ -8,6 +8,7 @@ from curbside.rag.drafting.extractive import Candidate, circumstance_words, for_
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
     ASKS_ABOUT_A_LINK,
+    ASKS_ABOUT_SCOPE,
     ASKS_FOR_A_THRESHOLD,
     ASKS_FOR_ACCURACY,
     ASKS_FOR_HARMS,
@@ -211,6 +212,12 @@ def test_a_definition_narrowed_to_the_setting_asked_still_defines() -> None:
             "patient scenarios.",
             True,
         ),
+        (
+            "Evidence for the 2021 ACR/Vasculitis Foundation PAN guideline was rated with GRADE "
+            "methodology, and each recommendation needed at least 70% agreement of the voting "
+            "panel.",
+            True,
+        ),
         # A comparison with its result is a finding.
         (
             "Patients with vasculitic neuropathy were compared with those without, and were "
@@ -351,3 +358,17 @@ def test_questions_about_scored_criteria(
     assert bool(ASKS_FOR_A_THRESHOLD.search(question)) is threshold
     assert bool(ASKS_FOR_POINTS.search(question)) is points
     assert bool(ASKS_FOR_ACCURACY.search(question)) is accuracy
+
+
+@pytest.mark.parametrize(
+    ("question", "scope"),
+    [
+        ("Do the 2021 ACR PAN recommendations apply to hepatitis B-related PAN?", True),
+        ("Does the CIDP guideline cover children?", True),
+        ("Do the results apply to older adults?", True),
+        ("Does IVIg apply to MMN?", False),
+        ("How is PAN treated?", False),
+    ],
+)
+def test_a_question_about_whom_a_source_speaks_to(question: str, scope: bool) -> None:
+    assert bool(ASKS_ABOUT_SCOPE.search(question)) is scope

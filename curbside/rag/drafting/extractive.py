@@ -51,6 +51,7 @@ from curbside.rag.drafting.statements import (
     ASKS_ABOUT_A_LATER_LINE,
     ASKS_ABOUT_A_LINK,
     ASKS_ABOUT_EVIDENCE,
+    ASKS_ABOUT_SCOPE,
     ASKS_FOR_A_THRESHOLD,
     ASKS_FOR_ACCURACY,
     ASKS_FOR_GUIDELINES,
@@ -80,6 +81,7 @@ from curbside.rag.drafting.statements import (
     NAMES_THE_COMMONEST,
     PREVENTS,
     RECOMMENDS,
+    STATES_SCOPE,
     TREATMENT_WORDS,
     answers_the_type,
     defines,
@@ -1009,7 +1011,10 @@ class ExtractiveDrafter(Drafter):
         usable = [
             c for c in gated if not c.off_population and (c.states_finding or definitional_ok)
         ]
-        if not ASKS_ABOUT_EVIDENCE.search(analysis.question):
+        if ASKS_ABOUT_SCOPE.search(analysis.question):
+            # Whom the source speaks to is the answer here, not a caveat.
+            usable = [c for c in usable if STATES_SCOPE.search(c.text)] or usable
+        elif not ASKS_ABOUT_EVIDENCE.search(analysis.question):
             usable = [c for c in usable if not HEDGE.search(c.text)] or usable
         usable = [c for c in usable if not LEANS_ON_CONTEXT.match(c.text)] or usable
         # "... for remission induction?" is not answered by the maintenance recommendation

@@ -51,6 +51,9 @@ ABOUT_THE_SOURCE = re.compile(
     # were then validated in a separate sample of 690 scenarios."
     r"\bdata (for|in|of) .{0,80}? came from|(was|were) (then )?validated in an? |"
     r"(was|were) tested for (sensitivity|specificity|accuracy)|"
+    # How the evidence was graded ("rated with GRADE methodology, and each recommendation
+    # needed at least 70% agreement of the voting panel").
+    r"(rated|graded|assessed) with (the )?GRADE|GRADE evidence summaries|voting panel|"
     r"(review|study|trial|analysis) assessed|"
     # "SLE patients with neuropathy were compared with those without for clinical features."
     r"(was|were) compared (with|to|between)\b[^.;]*\bfor\b[^.;,]*(?=\.$)|"
@@ -243,6 +246,15 @@ ASKS_ABOUT_EVIDENCE = re.compile(
     r"\b(evidence|certainty|how (strong|good|reliable)|quality|studies|trials?)\b",
     re.IGNORECASE,
 )
+# "Do the 2021 ACR recommendations apply to HBV-related PAN?", "Does the guideline cover
+# children?": whom a source speaks to, answered by its statement of scope ("... apply to
+# systemic PAN, not to ... hepatitis B-related PAN"), otherwise a caveat.
+ASKS_ABOUT_SCOPE = re.compile(
+    r"\b(do|does|did|would|will)\b[^?]{0,80}\b(recommendations?|guidelines?|criteria|results?|"
+    r"findings?)\b[^?]{0,40}\b(apply|cover)\b",
+    re.IGNORECASE,
+)
+STATES_SCOPE = re.compile(r"\b(appl(y|ies)|do(es)? not apply|covers?)\b", re.IGNORECASE)
 DEFINITIONAL = re.compile(
     r"\b(criteri\w*|definitions?|defined|exclusions?|classif\w*|nomenclature|case "
     r"definition|items?|scores?|weighted)\b",
