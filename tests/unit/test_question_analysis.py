@@ -406,3 +406,17 @@ def test_a_setting_the_sources_name_in_other_words_is_indexed() -> None:
     assert missing_setting([set(content_words("Valproate dosing in adults."))], analysis) == (
         "pregnant"
     )
+
+
+def test_a_title_does_not_repeat_its_aspect() -> None:
+    # "Treatment of vitamin D deficiency ...", not "Treatment of treatment of ...".
+    title = analyze_question("Which treatment lowers the relapse rate?").title
+    assert not title.lower().startswith("treatment of treatment"), title
+    assert analyze_question("What's the prognosis?").title == "Prognosis"
+
+
+def test_seizures_name_epilepsy() -> None:
+    # The AAN writes "seizures may favour a gabapentinoid" where a clinician says epilepsy.
+    from curbside.rag.lexicon import entities_in
+
+    assert "epilepsy" in [e.name for e in entities_in("Seizures may favour a gabapentinoid.")]
