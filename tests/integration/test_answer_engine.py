@@ -815,6 +815,16 @@ def test_question_outside_corpus_not_covered(engine: AnswerEngine) -> None:
     assert "[" not in answer.text
 
 
+def test_listed_treatments_are_options_not_conditions(engine: AnswerEngine) -> None:
+    answer = engine.ask(
+        "Where do capsaicin 8% patches, lidocaine plasters and strong opioids fit in for "
+        "peripheral neuropathic pain?"
+    )
+    assert_well_cited(answer)
+    assert "## By option" in answer.text, answer.text
+    assert "## By condition" not in answer.text
+
+
 @pytest.mark.parametrize(
     ("question", "opening"),
     [

@@ -372,3 +372,16 @@ def test_questions_about_scored_criteria(
 )
 def test_a_question_about_whom_a_source_speaks_to(question: str, scope: bool) -> None:
     assert bool(ASKS_ABOUT_SCOPE.search(question)) is scope
+
+
+def test_a_listed_option_the_sources_miss_is_named_for_the_focus() -> None:
+    from curbside.rag.drafting.extractive import _missing_facet
+    from curbside.rag.question import Concept
+
+    stimulation = Concept(name="spinal cord stimulation", terms=["scs"], kind="treatment")
+    mctd = Concept(name="MCTD", terms=["mctd"], kind="condition")
+    assert _missing_facet(stimulation, "neuropathic pain") == (
+        "spinal cord stimulation for neuropathic pain"
+    )
+    assert _missing_facet(mctd, "foot drop") == "foot drop in MCTD"
+    assert _missing_facet(mctd, "") == "MCTD"

@@ -1510,7 +1510,12 @@ class ExtractiveDrafter(Drafter):
         analysis: QuestionAnalysis,
     ) -> str:
         comparison = analysis.type == "comparison"
-        by_entity = BY_OPTION if comparison else BY_CONDITION
+        # "Where do capsaicin patches, lidocaine plasters and strong opioids fit in?" lists
+        # options, not conditions.
+        options_listed = bool(analysis.facets) and all(
+            f.kind in ("treatment", "test") for f in analysis.facets
+        )
+        by_entity = BY_OPTION if comparison or options_listed else BY_CONDITION
         grouped: dict[str, list[Candidate]] = {}
         for candidate in chosen[1:]:
             section = by_entity if candidate in facet_points else candidate.section
@@ -1526,7 +1531,8 @@ class ExtractiveDrafter(Drafter):
         # No title here: the engine adds it after enforcement (it restates the question and
         # is not a claim to cite).
         lines = [cite(opening), ""]
-        for name in SECTION_ORDER.get(analysis.type, SECTION_ORDER["other"]):
+        order = SECTION_ORDER.get(analysis.type, SECTION_ORDER["other"])
+        for name in [by_entity if n == BY_CONDITION else n for n in order]:
             points = grouped.get(name, [])
             notes = missing if name == by_entity else []
             if not points and not notes:
@@ -1535,18 +1541,25 @@ class ExtractiveDrafter(Drafter):
             # Guideline statements first where they answer about equally well; under "By
             # condition", the conditions in the order the question lists them.
             points = sorted(points, key=lambda c: -(c.score + (0.03 if c.guideline else 0.0)))
-            if name == BY_CONDITION:
+            if name == by_entity and not comparison:
                 points.sort(key=lambda c: min((facet_order[f] for f in c.facets), default=99))
             lines.extend(f"- {cite(c)}" for c in points)
             if notes:
                 lines.append("")
                 focus = analysis.focus[0].name if analysis.focus else ""
-                lines.extend(
-                    NOT_ADDRESSED.format(what=f"{focus} in {f.name}" if focus else f.name)
-                    for f in notes
-                )
+                lines.extend(NOT_ADDRESSED.format(what=_missing_facet(f, focus)) for f in notes)
             lines.append("")
         return "\n".join(lines).strip()
+
+
+def _missing_facet(facet: Concept, focus: str) -> str:
+    """ "foot drop in mixed connective tissue disease"; "spinal cord stimulation for
+    neuropathic pain" (an option listed is for the focus, not a setting of it)."""
+    if not focus:
+        return facet.name
+    if facet.kind in ("treatment", "test"):
+        return f"{facet.name} for {focus}"
+    return f"{focus} in {facet.name}"
 
 
 def cite(candidate: Candidate) -> str:
