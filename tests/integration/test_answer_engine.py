@@ -525,6 +525,12 @@ def test_the_circumstance_asked_comes_before_the_form_carried(engine: AnswerEngi
             "How do the 2013 ACR/EULAR systemic sclerosis criteria perform?",
             r"sensitivity of 0\.91 and a specificity of 0\.92",
         ),
+        # What a test showed, not the definition that accepts either finding.
+        (
+            "In lupus neuropathy, what do the nerve conduction studies usually show - axonal "
+            "or demyelinating?",
+            r"^Nerve conduction studies showed",
+        ),
         # Whom a guideline speaks to: its statement of scope, not how its evidence was graded.
         (
             "Do the 2021 ACR PAN recommendations apply to hepatitis B-related PAN?",
