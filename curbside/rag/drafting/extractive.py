@@ -61,6 +61,7 @@ from curbside.rag.drafting.statements import (
     ASKS_FOR_THE_FIRST_LINE,
     ASKS_IF_IT_OCCURS,
     ASKS_TO_COMPARE,
+    ASKS_WHAT_IT_SHOWS,
     ASKS_WHAT_TO_AVOID,
     ASKS_WITHOUT_DRUGS,
     CAUSE_UNCLEAR,
@@ -81,6 +82,7 @@ from curbside.rag.drafting.statements import (
     NAMES_THE_COMMONEST,
     PREVENTS,
     RECOMMENDS,
+    REPORTS_A_RESULT,
     STATES_SCOPE,
     TREATMENT_WORDS,
     answers_the_type,
@@ -678,10 +680,6 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     )
 
 
-_ASKS_WHAT_IT_SHOWS = re.compile(r"\bwhat (do|does|did)\b[^?]{0,80}\b(show|find|reveal)\b", re.I)
-_REPORTS_A_RESULT = re.compile(r"\b(showed|shows|found|revealed|demonstrated|detected)\b", re.I)
-
-
 # Words of a question about scoring that name no item scored.
 _SCORING_WORDS = frozenset(
     content_words("many points point score scores criteria classification classify regarding")
@@ -1167,11 +1165,11 @@ class ExtractiveDrafter(Drafter):
                 usable = [
                     c for c in usable if any(mentions(c.text, f) for f in forms_named)
                 ] or usable
-            if _ASKS_WHAT_IT_SHOWS.search(analysis.question):
+            if ASKS_WHAT_IT_SHOWS.search(analysis.question):
                 # "What do nerve conduction studies usually show in lupus neuropathy?" is
                 # answered by what they showed ("an axonal neuropathy in 70%"), not by the
                 # definition that accepts axonal or demyelinating findings.
-                usable = [c for c in usable if _REPORTS_A_RESULT.search(c.text)] or usable
+                usable = [c for c in usable if REPORTS_A_RESULT.search(c.text)] or usable
         if not has_setting and known:
             usable = [c for c in usable if not c.names_other_condition] or usable
         drugs = analysis.treatments

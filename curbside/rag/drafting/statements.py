@@ -254,7 +254,10 @@ ASKS_ABOUT_SCOPE = re.compile(
     r"findings?)\b[^?]{0,40}\b(apply|cover)\b",
     re.IGNORECASE,
 )
-STATES_SCOPE = re.compile(r"\b(appl(y|ies)|do(es)? not apply|covers?)\b", re.IGNORECASE)
+STATES_SCOPE = re.compile(r"\b(appl(y|ies)|covers?)\b", re.IGNORECASE)  # "(do not) apply to"
+# "What do nerve conduction studies usually show?" is answered by what they showed.
+ASKS_WHAT_IT_SHOWS = re.compile(r"\bwhat (do|does|did)\b[^?]{0,80}\b(show|find|reveal)\b", re.I)
+REPORTS_A_RESULT = re.compile(r"\b(showed|shows|found|revealed|demonstrated|detected)\b", re.I)
 DEFINITIONAL = re.compile(
     r"\b(criteri\w*|definitions?|defined|exclusions?|classif\w*|nomenclature|case "
     r"definition|items?|scores?|weighted)\b",
