@@ -13,7 +13,8 @@ person from the corpus, so it is independent of the code that chose the sentence
 - **off-topic rate**: share of delivered claims naming none of the gold focus terms;
 - **facet coverage**: per listed entity, whether the answer has a cited claim naming it,
   compared with whether the corpus covers it;
-- **follow-up retention**: the standalone question keeps every gold topic group.
+- **follow-up retention**: the standalone question of a follow-up turn (not a first turn)
+  keeps every gold topic group.
 
 PubMedQA extras: the opener is taken from the gold abstract; ROUGE-L F1 of the delivered
 claims against the gold long answer.
@@ -183,14 +184,19 @@ def uncovered_correct(answer: Answer, gold: GoldTurn) -> float | None:
     return 1.0 if answer.not_covered or not _claims(answer) else 0.0
 
 
-def quality_scores(answer: Answer, gold: GoldTurn) -> dict[str, float | None]:
+def quality_scores(
+    answer: Answer, gold: GoldTurn, follow_up: bool = True
+) -> dict[str, float | None]:
+    """Every answer-quality figure of one turn. Topic retention is asked of follow-ups only:
+    a first turn's standalone question is the question as typed, and a miss there says only
+    that the gold's topic words leave out the asker's own ("PAN" for polyarteritis nodosa)."""
     return {
         "key_point_recall": key_point_recall(answer, gold),
         "answer_precision": answer_precision(answer, gold),
         "opener_is_key_point": opener_is_key_point(answer, gold),
         "off_topic_rate": off_topic_rate(answer, gold),
         "facet_coverage_accuracy": facet_coverage_accuracy(answer, gold),
-        "topic_retained": topic_retained(answer.standalone_question, gold),
+        "topic_retained": topic_retained(answer.standalone_question, gold) if follow_up else None,
         "uncovered_correct": uncovered_correct(answer, gold),
     }
 

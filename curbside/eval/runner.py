@@ -100,7 +100,11 @@ def score_answer(
         scores["predicted_label"] = predicted
         scores["accuracy"] = 1.0 if predicted == question.gold_label else 0.0
     if question.gold_turn is not None:
-        scores.update(answer_quality.quality_scores(answer, question.gold_turn))
+        scores.update(
+            answer_quality.quality_scores(
+                answer, question.gold_turn, follow_up=bool(question.history)
+            )
+        )
     if question.gold_label:  # PubMedQA: is the opening line from the gold abstract?
         scores["opener_from_gold_source"] = answer_quality.opener_from_gold_source(
             answer, question.gold_source_ids

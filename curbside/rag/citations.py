@@ -394,7 +394,11 @@ def _render(
             continue
         if not delivered or (not checked.has_claim and block.kind == "bullet"):
             continue
-        if pending_heading is not None and checked.has_claim:
+        # A section may hold only a plain statement of what the sources do not address
+        # ("Important caveats: the indexed sources do not address foot drop itself in
+        # connective-tissue diseases"); its heading is shown for it too.
+        says_not_addressed = any(NOT_COVERED_MARK.search(s.clean) for s in delivered)
+        if pending_heading is not None and (checked.has_claim or says_not_addressed):
             lines.append(f"{pending_heading[0].prefix}{pending_heading[1]}")
             section = pending_heading[1]
             pending_heading = None

@@ -760,6 +760,36 @@ def test_design_page_question_answers_by_condition(engine: AnswerEngine) -> None
     assert not any(re.search(r"similar way to", s.text) for s in by_condition), by_condition
 
 
+@pytest.mark.parametrize(
+    "question",
+    # (Not the design-page question here: this module's planted note names foot drop in
+    # connective tissue diseases, which is then the answer, rightly.)
+    ["Can foot drop occur in lupus?", "Can foot drop occur in rheumatoid arthritis?"],
+)
+def test_a_finding_the_sources_name_only_apart_from_the_setting_is_linked_and_said_so(
+    engine: AnswerEngine, question: str
+) -> None:
+    # No indexed sentence names foot drop in these diseases. The answer links what the
+    # sources say of nerve damage there to what causes foot drop, each with its own
+    # citation, and says plainly that foot drop itself is not addressed in that setting.
+    answer = engine.ask(question)
+    assert_well_cited(answer)
+    mechanisms = [s for s in answer.sentences if s.section == "Mechanisms" and s.is_claim]
+    assert any(re.search(r"cause of foot drop.*peroneal", s.text, re.I) for s in mechanisms), [
+        (s.section, s.text) for s in answer.sentences
+    ]
+    caveats = answer.text.partition("## Important caveats")[2]
+    assert re.search(r"do not address foot drop itself in (lupus|rheumatoid)", caveats), answer.text
+
+
+def test_a_finding_named_in_the_setting_needs_no_link(engine: AnswerEngine) -> None:
+    # Mononeuritis multiplex is named in PAN by the sources: that is the answer, with no
+    # general cause of it and no caveat that the sources are silent.
+    answer = engine.ask("Does mononeuritis multiplex occur in polyarteritis nodosa?")
+    assert_well_cited(answer)
+    assert "itself in" not in answer.text, answer.text
+
+
 def test_injected_instructions_are_retrieved_but_never_delivered(
     engine: AnswerEngine, data_dir: Path
 ) -> None:

@@ -86,6 +86,14 @@ def test_topic_retention_needs_every_group() -> None:
     assert topic_retained("How is it treated?", GOLD) == 0.0
 
 
+def test_topic_retention_is_asked_of_follow_ups_only() -> None:
+    # A first turn is the question as typed: "Does PAN ...?" against topic words that spell
+    # out polyarteritis nodosa would score the gold's wording, not the rewriter.
+    typed = Answer(question="q", standalone_question="How is it treated?")
+    assert quality_scores(typed, GOLD, follow_up=False)["topic_retained"] is None
+    assert quality_scores(typed, GOLD, follow_up=True)["topic_retained"] == 0.0
+
+
 def test_uncovered_turns_score_a_not_covered_answer() -> None:
     gold = GoldTurn(question="What is the INR target?", covered=False)
     said_so = Answer(question="q", standalone_question="q", not_covered=True)

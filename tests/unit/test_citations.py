@@ -293,6 +293,20 @@ def test_empty_sections_headings_dropped(evidence: Evidence) -> None:
     assert len([r for r in result.repairs if r.action == "dropped"]) == 2
 
 
+def test_a_section_saying_what_is_not_addressed_keeps_its_heading(evidence: Evidence) -> None:
+    draft = (
+        "Mononeuritis multiplex occurs in systemic lupus erythematosus and may cause foot drop [2].\n\n"
+        "## Important caveats\n\n"
+        "The indexed sources do not address foot drop itself in connective-tissue diseases.\n\n"
+        "## Management\n\n"
+        "Here is what the sources say.\n"
+    )
+    result = enforce_citations(draft, evidence, WordRuleScorer(), THRESHOLD)
+    assert "## Important caveats\n\nThe indexed sources do not address foot drop" in result.text
+    # A heading over nothing but a transition is still dropped.
+    assert "## Management" not in result.text
+
+
 def test_heading_smuggling_an_unsupported_claim_is_dropped(evidence: Evidence) -> None:
     draft = (
         "## Rituximab cures foot drop in lupus\n"

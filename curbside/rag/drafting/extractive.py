@@ -18,6 +18,9 @@ It answers with evidence sentences, chosen for the question the analysis describ
 4. **Layout by question type**: sections chosen by meaning (`layout.py`), one bullet per
    enumerated entity under "By condition" (or "By option"), and a plain statement for each
    entity no indexed source addresses. Sentences about the paper itself are not used.
+5. **Indirect evidence said as such**: "Can foot drop occur in lupus?", when no sentence
+   names foot drop in lupus, adds what causes foot drop and how it is worked up, and says
+   under "Important caveats" that the sources do not address it in lupus (`bridge.py`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from curbside.rag.bodies import described, issued_by
 from curbside.rag.drafting.base import Drafter
+from curbside.rag.drafting.bridge import bridge_points
 from curbside.rag.drafting.layout import (
     BY_CONDITION,
     BY_OPTION,
@@ -1320,6 +1324,9 @@ class ExtractiveDrafter(Drafter):
         chosen = [opening]
         facet_points, missing = self._facet_points(gated, analysis, chosen)
         chosen += [c for c in facet_points if c not in chosen]
+        # Links to what the question asks (what causes foot drop, for nerve damage in lupus),
+        # when no sentence names it in the setting: they take no setting point's place.
+        bridge, caveat = bridge_points(gated, analysis, chosen)
         # Further points must answer nearly as well as the opening line: a short answer of
         # good points reads better than a long one that drifts.
         floor = min(RELATIVE_FLOOR * opening.score, ABSOLUTE_FLOOR)
@@ -1334,10 +1341,12 @@ class ExtractiveDrafter(Drafter):
             next_steps = [c for c in further if AFTER_FAILURE.search(c.text)]
             advice = [c for c in further if c not in next_steps and RECOMMENDS.search(c.text)]
             further = next_steps + advice
+        further = [c for c in further if c not in bridge]
         chosen += self._rest(further, chosen, floor)
         chosen += self._guideline_point(further, chosen, floor)
         chosen += self._second_source_point(further, chosen, floor)
-        text = self._layout(opening, facet_points, missing, chosen, analysis)
+        chosen += bridge
+        text = self._layout(opening, facet_points, missing, chosen, analysis, caveat)
         return f"{note}\n\n{text}" if note else text
 
     @staticmethod
@@ -1515,6 +1524,7 @@ class ExtractiveDrafter(Drafter):
         missing: list[Concept],
         chosen: list[Candidate],
         analysis: QuestionAnalysis,
+        caveat: str = "",
     ) -> str:
         comparison = analysis.type == "comparison"
         # "Where do capsaicin patches, lidocaine plasters and strong opioids fit in?" lists
@@ -1539,9 +1549,14 @@ class ExtractiveDrafter(Drafter):
         # is not a claim to cite).
         lines = [cite(opening), ""]
         order = SECTION_ORDER.get(analysis.type, SECTION_ORDER["other"])
+        focus = analysis.focus[0].name if analysis.focus else ""
+        notes_under = {
+            by_entity: [NOT_ADDRESSED.format(what=_missing_facet(f, focus)) for f in missing],
+            CAVEATS: [caveat] if caveat else [],
+        }
         for name in [by_entity if n == BY_CONDITION else n for n in order]:
             points = grouped.get(name, [])
-            notes = missing if name == by_entity else []
+            notes = notes_under.get(name, [])
             if not points and not notes:
                 continue
             lines.append(f"## {name}")
@@ -1553,8 +1568,7 @@ class ExtractiveDrafter(Drafter):
             lines.extend(f"- {cite(c)}" for c in points)
             if notes:
                 lines.append("")
-                focus = analysis.focus[0].name if analysis.focus else ""
-                lines.extend(NOT_ADDRESSED.format(what=_missing_facet(f, focus)) for f in notes)
+                lines.extend(notes)
             lines.append("")
         return "\n".join(lines).strip()
 
