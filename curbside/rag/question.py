@@ -14,6 +14,7 @@ lexicon and the thesaurus; no model is needed.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from curbside.rag.bodies import bodies_named
 from curbside.rag.expansion import THESAURUS
-from curbside.rag.lexicon import Entity, entities_in, find_entity, term_pattern
+from curbside.rag.lexicon import ENTITIES, Entity, entities_in, find_entity, term_pattern
 from curbside.rag.text import (
     QUESTION_GENERIC_WORDS,
     content_words,
@@ -210,6 +211,17 @@ _CONSTRAINT = re.compile(
     r"(pediatric|paediatric|elderly|pregnant))\b",
     re.I,
 )
+_DANGLING = re.compile(
+    r"(\s+(or|and|a|an|the|of|to|for|with|in|on|at|by|after|following|during|post))+$", re.I
+)
+
+
+def _without_dangling_words(phrase: str) -> str:
+    """ "after oxaliplatin or after" (the pattern's word limit reached inside "or after a
+    taxane") reads "after oxaliplatin": a setting never ends on "or after"."""
+    return _DANGLING.sub("", phrase)
+
+
 _LIST_INTRO = re.compile(
     # "... which of these tests are recommended: A, B, or C?" lists after a colon.
     r"(?:\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|"
@@ -381,6 +393,7 @@ _LEADING_OPTIONS = re.compile(
 )
 
 
+_HOW_MANY_POINTS = re.compile(r"\bhow many points\b", re.I)
 # "How often should it be given?" asks for an interval (a dose question), not how common.
 _INTERVAL = re.compile(
     r"\bhow (often|frequently) should\b.*\b(given|taken|repeated|administered|infused)\b", re.I
@@ -390,6 +403,9 @@ _INTERVAL = re.compile(
 def _question_type(question: str, comparison: bool = True) -> QuestionType:
     if _INTERVAL.search(question):
         return "dose"
+    if _HOW_MANY_POINTS.search(question):
+        # "How many points for Raynaud's?" asks about classification criteria, not how often.
+        return "diagnosis"
     for qtype, pattern in _TYPE_RULES[:3]:  # frequency, dose, comparison win outright
         if pattern.search(question) and (comparison or qtype != "comparison"):
             return qtype
@@ -476,7 +492,10 @@ def analyze_question(question: str) -> QuestionAnalysis:
     facet_names = {e.name for e in facet_entities}
 
     # "After stroke, does an AFO help?": the setting as it reads inside a title.
-    constraints = [m.group(0)[:1].lower() + m.group(0)[1:] for m in _CONSTRAINT.finditer(question)]
+    constraints = [
+        _without_dangling_words(m.group(0)[:1].lower() + m.group(0)[1:])
+        for m in _CONSTRAINT.finditer(question)
+    ]
     focus: list[Concept] = []
     populations: list[Concept] = []
     for entity in entities:
@@ -629,10 +648,15 @@ def make_title(analysis: QuestionAnalysis) -> str:
     # Listed options that are not conditions: drugs, devices (unknown words count when no
     # listed item is a condition).
     conditions_listed = any(f.kind in ("condition", "finding") for f in analysis.facets)
+    # "Any role for acetyl-L-carnitine, ..., venlafaxine or cryotherapy in preventing CIPN?"
+    # lists options, and the condition listed with them is what they would prevent.
+    preventing = analysis.type == "management" and bool(ASKS_TO_PREVENT.search(analysis.question))
+    options_to_prevent = preventing and any(f.kind == "treatment" for f in analysis.facets)
     treatments = [
         f
         for f in analysis.facets
-        if f.kind in ("treatment", "test") or (f.kind == "phrase" and not conditions_listed)
+        if f.kind in ("treatment", "test")
+        or (f.kind == "phrase" and (options_to_prevent or not conditions_listed))
     ]
     if len(treatments) >= 2 and analysis.type != "comparison":
         # "In painful diabetic neuropathy, should opioids, tramadol or ... be used?"
@@ -642,12 +666,15 @@ def make_title(analysis: QuestionAnalysis) -> str:
             if len(names) > 3
             else " or ".join([", ".join(names[:-1]), names[-1]])  # "A, B or C": options
         )
-        conditions = [c.name for c in analysis.populations[:1]] or [
-            c.name for c in analysis.findings
-        ][:1]
-        title = f"{options} for {conditions[0]}" if conditions else options
+        conditions = (
+            [c.name for c in analysis.populations[:1]]
+            or [c.name for c in analysis.findings][:1]
+            or [f.name for f in analysis.facets if f.kind in ("condition", "finding")][:1]
+        )
+        purpose = "for preventing" if options_to_prevent else "for"
+        title = f"{options} {purpose} {conditions[0]}" if conditions else options
         if len(title) > TITLE_LIMIT and conditions:
-            title = f"{_listed([f.name for f in treatments], 'others', 2)} for {conditions[0]}"
+            title = f"{_listed(names, 'others', 2)} {purpose} {conditions[0]}"
     elif analysis.type == "comparison" and len(analysis.facets) >= 2:
         names = [f.name for f in analysis.facets[:3]]
         rest = analysis.subject if analysis.focus or analysis.populations else ""
@@ -681,11 +708,19 @@ def make_title(analysis: QuestionAnalysis) -> str:
             # "Treatment of vitamin D deficiency ...", not "Treatment of treatment of ..."
             aspect = "{}"
         title = aspect.format(subject) if subject else ""
+        if _HOW_MANY_POINTS.search(analysis.question):
+            # "How many points for Raynaud's?" -> "Classification points: Raynaud's".
+            what = re.sub(r"^many points( (for|to))?\s*(classify\b)?\s*", "", subject, flags=re.I)
+            title = f"Classification points: {what}" if what else "Classification points"
     circumstance = _CIRCUMSTANCE_ASKED.match(analysis.question)
     if circumstance:
         # "What if they already have diabetic neuropathy before starting (regarding painful
         # chemo-induced neuropathy)?": the subject, then the circumstance asked about.
         topic, lead = circumstance["topic"], circumstance["lead"].lower()
+        if "?" in topic:
+            # The earlier turn was itself a question ("Best analgesic for acute low back
+            # pain? Is paracetamol enough?"): its subject names it.
+            topic = analysis.subject or topic.split("?")[0]
         title = f"{topic[:1].upper()}{topic[1:]}: {lead} {circumstance['clause']}"
     failing = _WHEN_IT_FAILS.search(analysis.question)
     if failing and analysis.type == "management":
@@ -696,14 +731,40 @@ def make_title(analysis: QuestionAnalysis) -> str:
         title = f"{analysis.condition or analysis.subject}: when {what} {verb} not help"
     if analysis.constraints and title:
         extra = analysis.constraints[0]
-        if extra.lower() not in title.lower() and not any(
-            p.name.lower() in extra.lower() for p in analysis.populations
+        said = {w.lower() for w in re.findall(r"[\w'-]+", title)}
+        # ("after oxaliplatin" adds nothing to "duloxetine in neuropathy and oxaliplatin")
+        words = re.findall(r"[\w'-]+", extra)
+        words = words[1:] if len(words) > 1 else words  # past "after", "in", "during"
+        new_words = [w for w in words if w.lower() not in said]
+        if (
+            new_words
+            and extra.lower() not in title.lower()
+            and not any(p.name.lower() in extra.lower() for p in analysis.populations)
         ):
             title = f"{title} {extra}"
     title = " ".join(title.split()).strip(" ,;:")
     if not title:
         title = _plain_topic(analysis.question)
     title = re.sub(r"[\[\]]", "", title)
+    title = _capital_only_at_the_start(title, analysis.question)
     if len(title) > TITLE_LIMIT:  # at a word, and visibly shortened
         title = title[:TITLE_LIMIT].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
     return title[:1].upper() + title[1:] if not title[:2].isupper() else title
+
+
+def _capital_only_at_the_start(title: str, question: str) -> str:
+    """ "Dosing: prednisone in lupus", not "... in Lupus": a word capitalised only because it
+    began the question ("Lupus pt on long-term prednisone ...") is written small inside the
+    title. Proper names keep their capital ("Sjogren's", "Takayasu arteritis")."""
+    # The question's first word, and the first of a topic carried from an earlier turn
+    # ("Steroid dose (regarding Relapsing MPA)?").
+    starts = re.findall(r"(?:^\s*|\(regarding )([A-Z][a-z]+)\b(?!['\u2019-])", question)
+    for word in set(starts) - _proper_words():
+        title = title[:1] + re.sub(rf"\b{word}\b", word.lower(), title[1:])
+    return title
+
+
+@functools.cache
+def _proper_words() -> frozenset[str]:
+    """Capitalised words of the lexicon's names: proper names, not sentence starts."""
+    return frozenset(w for e in ENTITIES for w in re.findall(r"[\w'-]+", e.name) if w[:1].isupper())

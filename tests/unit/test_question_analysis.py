@@ -4,6 +4,8 @@ lexicon: no model, no index.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from curbside.rag.condense import rule_based_standalone
@@ -387,10 +389,56 @@ def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
             "neuropathy)?",
             "Diabetic neuropathy",
         ),
+        # The options listed and what they would prevent (was "Prevention of
+        # acetyl-L-carnitine and calcium-magnesium infusions and venlafaxine").
+        (
+            "Any role for acetyl-L-carnitine, calcium-magnesium infusions, venlafaxine, "
+            "cryotherapy or alpha-lipoic acid in preventing CIPN?",
+            "Acetyl-L-carnitine, calcium-magnesium infusions, venlafaxine and others for "
+            "preventing CIPN",
+        ),
+        # Points are classification criteria, not "How often: scleroderma".
+        (
+            "How many points for Raynaud's and the antibodies (regarding 2013 ACR/EULAR "
+            "scleroderma classification criteria)?",
+            "Classification points: scleroderma",
+        ),
+        ("How many points for Raynaud's?", "Classification points: Raynaud's"),
+        # A word capitalised only because it began the question, or the topic carried from
+        # an earlier turn, is written small; a proper name is not.
+        (
+            "Lupus pt on long-term prednisone - what dose should I be aiming to get them "
+            "down to for maintenance?",
+            "Dosing: prednisone in lupus",
+        ),
+        (
+            "Relapsing MPA, got cyclophosphamide the first time - rituximab or "
+            "cyclophosphamide for reinduction?",
+            "Cyclophosphamide versus rituximab for relapsing MPA",
+        ),
+        ("Takayasu arteritis: how is it treated?", "Treatment of Takayasu arteritis"),
+        # The earlier turn was itself a question: its subject names it.
+        (
+            "What if they cannot take NSAIDs (regarding best analgesic for acute nonspecific "
+            "low back pain, no sciatica? Is paracetamol enough?)?",
+            "Low back pain and sciatica: what if they cannot take NSAIDs",
+        ),
     ],
 )
 def test_titles_read_as_noun_phrases(question: str, title: str) -> None:
     assert analyze_question(question).title == title
+
+
+def test_a_setting_never_ends_on_a_dangling_word() -> None:
+    # The setting pattern's word limit is reached inside "after oxaliplatin or after a
+    # taxane"; the title once read "Duloxetine in neuropathy and oxaliplatin after
+    # oxaliplatin or after".
+    analysis = analyze_question(
+        "Does duloxetine work better for chemo neuropathy after oxaliplatin or after a taxane?"
+    )
+    assert analysis.constraints == ["after oxaliplatin"]
+    assert not re.search(r"\b(or|and|after)$", analysis.title), analysis.title
+    assert analysis.title.count("oxaliplatin") == 1, analysis.title
 
 
 def test_a_setting_the_sources_name_in_other_words_is_indexed() -> None:
