@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from curbside.rag.drafting.extractive import (
+from curbside.rag.drafting.candidate import (
     aspect_words,
     known_share,
     shared_share,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from curbside.rag.drafting.extractive import Candidate, circumstance_words, for_every_patient
+from curbside.rag.drafting.candidate import Candidate, for_every_patient
+from curbside.rag.drafting.opening import circumstance_words
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
     ASKS_ABOUT_A_LINK,
@@ -299,7 +300,7 @@ def test_the_circumstance_of_a_what_if_question(question: str, words: set[str]) 
 
 
 def test_a_dose_question_wants_a_dose_not_any_treatment_statement() -> None:
-    from curbside.rag.drafting.extractive import of_the_type_asked
+    from curbside.rag.drafting.candidate import of_the_type_asked
 
     analysis = analyze_question("What dose of duloxetine for painful CIPN?")
     offered = candidate("Duloxetine may be offered for painful CIPN (moderate recommendation).")
@@ -385,3 +386,67 @@ def test_a_listed_option_the_sources_miss_is_named_for_the_focus() -> None:
     )
     assert _missing_facet(mctd, "foot drop") == "foot drop in MCTD"
     assert _missing_facet(mctd, "") == "MCTD"
+
+
+# ---- the table of opening-line rules (curbside/rag/drafting/opening.py) -------------------
+def test_every_opening_rule_says_why() -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Prefer
+
+    for rule in OPENING_RULES:
+        reason = rule.why if isinstance(rule, Prefer) else (rule.__doc__ or "")
+        assert len(reason.split()) >= 6, rule
+
+
+def test_no_opening_rule_leaves_the_answer_without_a_line() -> None:
+    # A rule keeps what fits, or everything when nothing does: for any question, one
+    # sentence that fits none of the rules still reaches the end of the table.
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked
+
+    odd = candidate("Xylophones were tuned weekly in the cohort.")
+    for question in (
+        "How is CIDP treated?",
+        "What causes foot drop?",
+        "How many points for Raynaud's?",
+        "What is multifocal motor neuropathy?",
+        "How common is peripheral neuropathy in lupus?",
+        "Does duloxetine help CIPN pain?",
+    ):
+        q = Asked.of([odd], analyze_question(question))
+        for rule in OPENING_RULES:
+            assert rule([odd], q) == [odd], (question, rule)
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted", "other"),
+    [
+        # One row at a time: whom the recommendations apply to answers a scope question...
+        (
+            "Do the 2021 ACR PAN recommendations apply to hepatitis B-related PAN?",
+            "The recommendations apply to PAN that is not associated with hepatitis B.",
+            "The evidence for each recommendation was graded as low or very low.",
+        ),
+        # ...causes named answer "What causes ...?", not "has many causes".
+        (
+            "What causes foot drop?",
+            "The most common causes of foot drop are L5 radiculopathy and peroneal injury.",
+            "Foot drop has many causes, and the cause may not be immediately obvious.",
+        ),
+        # ...an item's points answer "How many points for Raynaud's?".
+        (
+            "How many points for Raynaud's?",
+            "Raynaud's phenomenon scores 3 points.",
+            "A total score of 9 or more classifies a patient as having systemic sclerosis.",
+        ),
+    ],
+)
+def test_an_opening_rule_keeps_what_the_question_asks_for(
+    question: str, wanted: str, other: str
+) -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    analysis = analyze_question(question)
+    keep, drop = candidate(wanted), candidate(other)
+    q = Asked.of([keep, drop], analysis)
+    deciding = [r for r in OPENING_RULES if r([keep, drop], q) == [keep]]
+    assert deciding, question
+    assert all(isinstance(r, Prefer) for r in deciding)

@@ -29,12 +29,25 @@ import functools
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from curbside.rag.bodies import described, issued_by
 from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.bridge import bridge_points
+from curbside.rag.drafting.candidate import (
+    Candidate,
+    asks_about_a_specific_finding,
+    aspect_words,
+    by_own_words,
+    for_every_patient,
+    from_the_body_asked,
+    known_share,
+    names_all,
+    rules_answer,
+    share_of_keys,
+    word_key,
+)
 from curbside.rag.drafting.layout import (
     BY_CONDITION,
     BY_OPTION,
@@ -45,60 +58,27 @@ from curbside.rag.drafting.layout import (
     WANTED,
     SectionClassifier,
 )
+from curbside.rag.drafting.opening import choose_opener
 from curbside.rag.drafting.ranker import LearnedRanker, features, load_ranker
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
     ABOUT_THE_SOURCE_SECTION,
-    ADVISES_AGAINST,
     AFTER_FAILURE,
     AMOUNT,
-    ASKS_ABOUT_A_LATER_LINE,
-    ASKS_ABOUT_A_LINK,
-    ASKS_ABOUT_EVIDENCE,
-    ASKS_ABOUT_SCOPE,
-    ASKS_FOR_A_THRESHOLD,
-    ASKS_FOR_ACCURACY,
-    ASKS_FOR_GUIDELINES,
-    ASKS_FOR_HARMS,
     ASKS_FOR_RISK,
-    ASKS_FOR_THE_COMMONEST,
     ASKS_FOR_THE_FIRST_LINE,
-    ASKS_IF_IT_OCCURS,
-    ASKS_TO_COMPARE,
-    ASKS_WHAT_IT_SHOWS,
-    ASKS_WHAT_TO_AVOID,
-    ASKS_WITHOUT_DRUGS,
-    CAUSE_UNCLEAR,
-    DEFINITIONAL,
-    EVIDENCE_CLASS,
     FARES,
     HEDGE,
     LATER_LINE,
     LEANS_ON_CONTEXT,
     LIKE_ANOTHER,
-    NAMES_A_CAUSE,
-    NAMES_A_DRUG,
-    NAMES_A_HARM,
     NAMES_A_RISK,
-    NAMES_A_THRESHOLD,
-    NAMES_ACCURACY,
-    NAMES_POINTS,
-    NAMES_THE_COMMONEST,
     PREVENTS,
     RECOMMENDS,
-    REPORTS_A_RESULT,
-    STATES_SCOPE,
     TREATMENT_WORDS,
     answers_the_type,
-    defines,
-    forms_asked,
     names_as_subject,
-    names_its_kind,
     names_something_else,
-    names_the_other_phase,
-    says_it_fails,
-    speaks_to_one_form,
-    speaks_to_the_form_asked,
 )
 from curbside.rag.lexicon import (
     BROAD_FINDINGS,
@@ -106,13 +86,10 @@ from curbside.rag.lexicon import (
     abbreviations_defined,
     entities_in,
     find_entity,
-    term_pattern,
 )
 from curbside.rag.models import Evidence
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
-    ASKS_FOR_CAUSES,
-    ASKS_FOR_POINTS,
     ASKS_TO_PREVENT,
     Concept,
     QuestionAnalysis,
@@ -120,7 +97,7 @@ from curbside.rag.question import (
     mentions,
     noun_name,
 )
-from curbside.rag.text import QUESTION_GENERIC_WORDS, content_words, split_sentences
+from curbside.rag.text import content_words, split_sentences
 
 if TYPE_CHECKING:
     from curbside.rag.embedding import Embedder
@@ -134,7 +111,6 @@ MIN_POINTS = 2  # further points offered whatever their score, when on-topic one
 # source that answers about as well ("What does the AAN recommend ...?").
 BODY_BONUS = 0.1
 SOURCE_CAP = 6  # further points from one source, at most
-TOP_SOURCE_BONUS = 0.2  # the opening line leans to the best-retrieved source
 MAX_HEDGES = 1  # statements about the evidence rather than the patient, per answer
 GUIDELINE_SHARE = 0.4  # a guideline point joins an all-research answer above this share
 # Conditions of these families are one population for the purpose of staying on topic:
@@ -168,122 +144,15 @@ def quality_of(evidence_type: str, kind: str) -> float:
     return 0.88
 
 
-@dataclass
-class Candidate:
-    text: str
-    number: int
-    passage_section: str
-    quality: float
-    guideline: bool = False
-    source_title: str = ""
-    about_source: bool = False
-    names_focus: bool = False
-    names_focus_directly: bool = False  # the focus's own words, not a related term
-    names_population: bool = False
-    names_finding: bool = False  # any finding, treatment or test of the lexicon
-    names_broad_finding: bool = False  # nerve damage anywhere (lexicon.BROAD_FINDINGS)
-    # A condition the question does not name ("In Sjogren's syndrome with ...", for a question
-    # about vasculitic neuropathy in general): a narrower statement than the one asked for.
-    names_other_condition: bool = False
-    # The focus by its own words or a specific related term ("peroneal" for foot drop), not
-    # by nerve damage that may be anywhere ("mononeuritis multiplex").
-    names_focus_specifically: bool = False
-    names_treatment: bool = False  # a treatment of the lexicon or treatment in plain words
-    title_names_question: float = 0.0  # share of the question's parts its source's title names
-    first_in_passage: bool = False
-    # The guideline bodies the question names that issued its source ("AAN").
-    from_bodies: list[str] = field(default_factory=list)
-    question_has_focus: bool = True
-    facets: list[str] = field(default_factory=list)
-    off_population: bool = False
-    relevance: float = 0.0
-    # Against the other candidates of the same question: cosine similarities are not
-    # comparable across questions, their order within one is.
-    relevance_gap: float = 0.0  # best relevance of the question minus this one
-    relevance_rank: int = 0
-    source_relevance: float = 0.0  # the question against the source's title
-    aspect_overlap: float = 0.0  # share of what the question asks *about* its subject it names
-    rare_word_overlap: float = 0.0  # question words it shares, weighted by rarity among these
-    score: float = 0.0
-    section: str = ""
-    features: list[float] = field(default_factory=list)
-
-    @property
-    def by_body_asked(self) -> bool:
-        return bool(self.from_bodies)
-
-    @property
-    def states_finding(self) -> bool:
-        """A finding, not a rule of a definition or a classification ("... are exclusions in
-        the ACR definition"): those answer work-up questions, not "does X occur in Y"."""
-        return not DEFINITIONAL.search(self.text)
-
-    @property
-    def names_setting(self) -> bool:
-        return self.names_population or bool(self.facets)
-
-    @property
-    def on_topic(self) -> bool:
-        """Names the focus, or a population or listed entity together with a finding
-        ("peripheral neuropathy in SSc" answers "foot drop in SSc"; "MCTD combines features
-        of SLE and SSc" does not). A question about a condition itself ("How is PAN
-        treated?") has no other focus: naming the condition is enough."""
-        if self.names_focus:
-            return True
-        return self.names_setting and (self.names_finding or not self.question_has_focus)
-
-
-# A clinician's plain words and the words the sources use for the same thing: "without
-# ruling out other causes" is answered by "only after other causes are excluded", "what if
-# they already have diabetic neuropathy" by "patients with pre-existing neuropathy".
-_SOURCE_WORDS = (
-    (re.compile(r"\brul(e|es|ed|ing) (\w+ )?out\b", re.IGNORECASE), ("excluded",)),
-    (re.compile(r"\bside[- ]effects?\b", re.IGNORECASE), ("adverse",)),
-    (re.compile(r"\balready (have|has|had)\b", re.IGNORECASE), ("pre-existing",)),
-)
-
-
-def in_source_words(question: str) -> set[str]:
-    return {w for pattern, words in _SOURCE_WORDS if pattern.search(question) for w in words}
-
-
-def aspect_words(question: str, analysis: QuestionAnalysis) -> set[str]:
-    """What the question asks about its subject: its content words other than the names of
-    its concepts ("referred", "neurologist" in "When should a patient with suspected DSP be
-    referred to a neurologist?"; "caused" in "Is neuropathy in lupus always caused by
-    lupus?"). The sentence that answers usually says them too."""
-    named = {
-        w for c in analysis.topic_concepts() for t in [c.name, *c.terms] for w in content_words(t)
-    }
-    asked = {w for w in content_words(question) if w not in named and len(w) > 2}
-    return asked | in_source_words(question)
-
-
-def shared_share(wanted: set[str], words: list[str]) -> float:
-    """Share of `wanted` words among `words`, counting a shared start as the same word
-    ("neurologist" and "neurological", "cause" and "caused")."""
-    return _share_of_keys(wanted, {_word_key(w) for w in words})
-
-
-def _share_of_keys(wanted: set[str], keys: set[str]) -> float:
-    if not wanted:
-        return 0.0
-    return sum(1 for w in wanted if _word_key(w) in keys) / len(wanted)
-
-
 def rarity_weights(question: str, sentences: list[set[str]]) -> dict[str, float]:
     """The question's words weighted by how few of these candidate sentences share them: the
     focus is in most of them and decides little, "neurologist" is in two and decides much."""
     n = len(sentences)
     weights = {}
-    for key in {_word_key(w) for w in content_words(question)}:
+    for key in {word_key(w) for w in content_words(question)}:
         df = sum(1 for have in sentences if key in have)
         weights[key] = math.log((n + 1) / (df + 1))
     return weights
-
-
-def _word_key(word: str) -> str:
-    return word.rstrip("e")[:6]
 
 
 def in_setting(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
@@ -363,9 +232,9 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
         aux, subject, verb, rest = asked.groups()
         # A duration of the thing asked: the 4-5 month glucocorticoid taper is not how long
         # maintenance therapy lasts.
-        wanted = {_word_key(w) for w in content_words(subject)} - _GENERIC_KEYS
+        wanted = {word_key(w) for w in content_words(subject)} - _GENERIC_KEYS
         about = [c for c in gated if c.names_focus or not analysis.focus]
-        gives = [c for c in about if wanted <= {_word_key(w) for w in content_words(c.text)}]
+        gives = [c for c in about if wanted <= {word_key(w) for w in content_words(c.text)}]
         aux = aux.lower()
         if aux in ("do", "does"):  # "how long recovery takes", not "... does take"
             verb, aux = (verb + "s" if aux == "does" else verb), ""
@@ -386,7 +255,6 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
     return NOT_ADDRESSED.format(what=what)
 
 
-_MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
 _REGARDING = re.compile(r"\(regarding (.+?)\)")
 # Anywhere in the question: "Once pregabalin has controlled the pain, how long should I keep
 # it going?"
@@ -395,32 +263,7 @@ MAINTAINS = re.compile(r"\b(maintenance|continue\w*|for at least|stop\w*|withdra
 
 
 # Words that do not tell one treatment or course from another.
-_GENERIC_KEYS = frozenset(_word_key(w) for w in ("therapy", "treatment", "drug", "patients"))
-
-
-# A statement for every patient with the condition ("An ankle-foot orthosis helps patients
-# with severe foot drop of any cause to walk better") answers a question that names no
-# setting before one for a single form ("In permanent foot drop, ... muscle-transfer").
-ANY_CAUSE = re.compile(r"\b(of any (cause|aetiology|etiology)|regardless of (the )?cause)\b", re.I)
-GENERAL_BONUS = 0.15
-
-
-def from_the_body_asked(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
-    """The on-topic sentences of the guideline bodies the question names that say what is
-    asked: the PNS vasculitic-neuropathy guideline's pathology criteria do not answer "What
-    does the PNS guideline say about treating vasculitic neuropathy?"."""
-    return [c for c in gated if c.by_body_asked and of_the_type_asked(c, analysis)]
-
-
-def of_the_type_asked(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
-    """Is the sentence the kind of statement the question type asks for (any kind, for
-    yes/no, definition and other questions)?"""
-    if analysis.type in ("yes_no", "other", "definition"):
-        return True
-    kind = answers_the_type(candidate.text, analysis.type, analysis.question)
-    if analysis.type == "dose":
-        return bool(kind)  # a dose, not any statement under Treatment
-    return candidate.section in WANTED.get(analysis.type, set()) or bool(kind)
+_GENERIC_KEYS = frozenset(word_key(w) for w in ("therapy", "treatment", "drug", "patients"))
 
 
 def prefer_the_body_asked(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
@@ -447,51 +290,8 @@ def body_not_heard(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
     return NOT_ADDRESSED.format(what=f"what {names} {verb} on this question")
 
 
-def for_every_patient(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
-    """Said of every patient with what the question names in its own words: "foot drop of
-    any cause" for "How is foot drop treated?", but "neuropathic pain of any cause" is
-    wider than "painful diabetic neuropathy", and "foot drop of any cause" does not answer
-    "Can vasculitic neuropathy present as foot drop?"."""
-    if not ANY_CAUSE.search(candidate.text):
-        return False
-    if (analysis.populations or analysis.facets) and analysis.type != "management":
-        # A treatment for foot drop of any cause treats foot drop in RA; a finding about foot
-        # drop of any cause does not say how often it occurs in lupus.
-        return False
-    focus = analysis.focus
-    return bool(focus) and all(term_pattern(c.name).search(candidate.text) for c in focus)
-
-
-_A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
-_DEFINITION_HEADING = re.compile(r"\bdefin", re.IGNORECASE)
-
-
 # Question types that ask for one kind of statement (a treatment, a test, a dose, a rate).
 TYPED = ("management", "dose", "diagnosis", "frequency", "prognosis")
-
-
-def rules_answer(analysis: QuestionAnalysis) -> bool:
-    """Rules of a definition or criteria answer work-up questions, questions about the rules,
-    and questions about a test ("Should nerve conduction studies be done in suspected
-    CIDP?" is answered by the electrodiagnostic criteria, not by when a nerve biopsy helps)."""
-    return (
-        analysis.type in ("diagnosis", "definition")
-        or bool(DEFINITIONAL.search(analysis.question))
-        or any(c.kind == "test" for c in analysis.focus)
-    )
-
-
-def asks_about_a_specific_finding(analysis: QuestionAnalysis) -> bool:
-    """Trigeminal neuropathy in CTD, not neuropathy or neurological involvement in PAN: how
-    PAN is treated answers the second, how Sjogren's neuropathy is treated not the first."""
-    broad = {b.lower() for b in BROAD_FINDINGS}
-    return any(c.kind == "finding" and c.terms[0] not in broad for c in analysis.focus)
-
-
-def by_own_words(concept: Concept) -> Concept:
-    """The concept named only by its own terms, without related ones: "neuropathic pain" is
-    related to duloxetine, but a sentence naming duloxetine does not name the pain."""
-    return concept.model_copy(update={"terms": concept.terms[: concept.direct_terms or None]})
 
 
 def source_about_something_else(candidate: Candidate, analysis: QuestionAnalysis) -> bool:
@@ -538,12 +338,6 @@ def of_the_kind_asked(further: list[Candidate], analysis: QuestionAnalysis) -> l
     ]
 
 
-def names_all(text: str, concepts: list[Concept]) -> bool:
-    """Does the text name every one of these concepts ("SSc-related Raynaud's phenomenon"
-    names both systemic sclerosis and Raynaud's phenomenon)?"""
-    return all(mentions(text, c) for c in concepts)
-
-
 def about_the_condition(gated: list[Candidate], analysis: QuestionAnalysis) -> list[Candidate]:
     """A question about treating a condition with a named drug ("How is vasculitic
     neuropathy treated if corticosteroids fail?") is answered by sentences about that
@@ -555,28 +349,6 @@ def about_the_condition(gated: list[Candidate], analysis: QuestionAnalysis) -> l
         return gated
     named = [c for c in gated if any(mentions(c.text, condition) for condition in conditions)]
     return named if len(named) >= MIN_POINTS else gated
-
-
-def known_share(analysis: QuestionAnalysis) -> float:
-    """Share of the question's specific words that name a concept the lexicon knows:
-    low for "Does induction chemotherapy have a role in nasopharyngeal carcinoma?" (only
-    "chemotherapy"), high for "How should severe granulomatosis with polyangiitis be
-    treated?"."""
-    specific = {
-        w
-        for w in content_words(analysis.question.replace("-", " "))
-        if w not in QUESTION_GENERIC_WORDS and len(w) > 2
-    }
-    if not specific:
-        return 1.0
-    known = {
-        w
-        for c in analysis.topic_concepts()
-        if c.kind != "phrase"
-        for t in [c.name, *c.terms]
-        for w in content_words(t.replace("-", " "))
-    }
-    return len(specific & known) / len(specific)
 
 
 @functools.lru_cache(maxsize=1)
@@ -684,47 +456,6 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
     )
 
 
-# Words of a question about scoring that name no item scored.
-_SCORING_WORDS = frozenset(
-    content_words("many points point score scores criteria classification classify regarding")
-)
-
-
-# "How does the ACR define X?" asks what X is as much as "What is X?" does.
-_ABOUT_A_DEFINITION = frozenset(
-    content_words("define defined definition mean means exactly actually really")
-)
-
-
-_WHAT_IF = re.compile(r"^\s*what if\b(?P<clause>[^(?]*)", re.IGNORECASE)
-# Words of a circumstance that say nothing of which one it is.
-_PLAIN_WORDS = frozenset(
-    content_words(
-        "treatment therapy patient patients become becomes became end ends ended start starting "
-        "started already before after during later still get gets suspected suspect done "
-        "given used tried"
-    )
-)
-
-
-def circumstance_words(analysis: QuestionAnalysis) -> set[str]:
-    """The words of a "What if ...?" question's circumstance, without the names of what it
-    is about: {"permanent"} for "What if the foot drop ends up permanent?"; empty for "What
-    if IVIg stops working?" (what to do when a treatment fails has its own rule)."""
-    found = _WHAT_IF.match(analysis.question)
-    if found is None or ASKS_AFTER_FAILURE.search(analysis.question):
-        return set()
-    named = {
-        _word_key(w)
-        for c in analysis.topic_concepts()
-        for t in [c.name, *c.terms]
-        for w in content_words(t)
-    }
-    words = {_word_key(w) for w in content_words(found["clause"]) if w not in _PLAIN_WORDS}
-    words |= {_word_key(w) for w in in_source_words(found["clause"])}
-    return {w for w in words if w not in named and w not in QUESTION_GENERIC_WORDS}
-
-
 def names_a_group_holding_it(text: str, analysis: QuestionAnalysis) -> bool:
     """ "Systemic vasculitis in which neuropathy predominates ..." speaks of EGPA: the group
     it names holds the condition asked about."""
@@ -775,7 +506,7 @@ class _Asked:
             ],
             terms=frozenset(t.lower() for c in parts for t in [c.name, *c.terms]),
             families=_families(analysis),
-            word_keys=frozenset(_word_key(w) for w in content_words(analysis.question)),
+            word_keys=frozenset(word_key(w) for w in content_words(analysis.question)),
             population_terms=frozenset(
                 t.lower() for c in analysis.populations for t in [c.name, *c.terms]
             ),
@@ -794,7 +525,7 @@ class _Asked:
         names in another form ("diabetes" in "painful diabetic neuropathy")."""
         if any(a in t.lower() for a in self.terms for t in terms):
             return True
-        return any(" " not in t and _word_key(t.lower()) in self.word_keys for t in terms)
+        return any(" " not in t and word_key(t.lower()) in self.word_keys for t in terms)
 
     def names_population(self, terms: tuple[str, ...]) -> bool:
         """Is this condition (or a subtype of it) one of the question's populations?"""
@@ -982,11 +713,11 @@ class ExtractiveDrafter(Drafter):
         for position, candidate in enumerate(by_relevance):
             candidate.relevance_rank = position
             candidate.relevance_gap = by_relevance[0].relevance - candidate.relevance
-        keyed = [{_word_key(w) for w in content_words(c.text)} for c in candidates]
+        keyed = [{word_key(w) for w in content_words(c.text)} for c in candidates]
         weights = rarity_weights(question, keyed)
         total = sum(weights.values()) or 1.0
         for candidate, have in zip(candidates, keyed, strict=True):
-            candidate.aspect_overlap = _share_of_keys(aspect, have)  # keys made once above
+            candidate.aspect_overlap = share_of_keys(aspect, have)  # keys made once above
             candidate.rare_word_overlap = sum(v for k, v in weights.items() if k in have) / total
         if self.ranker is not None:
             question_words = set(content_words(question))
@@ -1005,303 +736,10 @@ class ExtractiveDrafter(Drafter):
         loose = [c for c in usable if c.on_topic]
         return loose if len(loose) >= 2 else strict or loose or usable
 
-    def opener(self, gated: list[Candidate], analysis: QuestionAnalysis) -> Candidate | None:
-        """The best sentence that names the focus together with the population or a listed
-        entity; else the best sentence naming the focus; else the best on the list."""
-        has_setting = bool(analysis.populations or analysis.facets)
-        # Research questions, whose words the lexicon mostly does not know, are left to the
-        # ranker and retrieval's best source (below): their wording of a treatment, an outcome
-        # or an aim is their own ("Is it always necessary?").
-        known = known_share(analysis) >= 0.5
-        definitional_ok = rules_answer(analysis)
-        usable = [
-            c for c in gated if not c.off_population and (c.states_finding or definitional_ok)
-        ]
-        if ASKS_ABOUT_SCOPE.search(analysis.question):
-            # Whom the source speaks to is the answer here, not a caveat.
-            usable = [c for c in usable if STATES_SCOPE.search(c.text)] or usable
-        elif not ASKS_ABOUT_EVIDENCE.search(analysis.question):
-            usable = [c for c in usable if not HEDGE.search(c.text)] or usable
-        usable = [c for c in usable if not LEANS_ON_CONTEXT.match(c.text)] or usable
-        # "... for remission induction?" is not answered by the maintenance recommendation
-        # ("After remission induction ..., rituximab is recommended for maintenance").
-        usable = [
-            c for c in usable if not names_the_other_phase(c.text, analysis.question)
-        ] or usable
-        if ASKS_AFTER_FAILURE.search(analysis.question):
-            usable = [c for c in usable if AFTER_FAILURE.search(c.text)] or usable
-        if ASKS_FOR_CAUSES.search(analysis.question):
-            # "What causes foot drop?" opens with causes named ("L5 radiculopathy and injury of
-            # the peroneal nerve"; "Habitual leg crossing may be the most frequent cause"), not
-            # "Foot drop has many causes" or "the cause may not be immediately obvious".
-            usable = [c for c in usable if not CAUSE_UNCLEAR.search(c.text)] or usable
-            usable = [
-                c
-                for c in usable
-                if names_something_else(c.text, analysis) or NAMES_A_CAUSE.search(c.text)
-            ] or usable
-        if ASKS_IF_IT_OCCURS.search(analysis.question) and analysis.type == "yes_no":
-            # "Does mononeuritis multiplex occur in PAN?" opens with it occurring, not with
-            # "Abdominal imaging may be unnecessary in PAN presenting with mononeuritis".
-            usable = [c for c in usable if not RECOMMENDS.search(c.text)] or usable
-        # A recommendation opens before a conclusion about the evidence for it.
-        usable = [c for c in usable if not EVIDENCE_CLASS.search(c.text)] or usable
-        if ASKS_TO_PREVENT.search(analysis.question) and known:
-            # "How should diabetic foot ulcers be prevented?" is not answered by how the pain
-            # of diabetic neuropathy is treated.
-            usable = [c for c in usable if PREVENTS.search(c.text)] or usable
-        circumstance = circumstance_words(analysis)
-        if circumstance:
-            # "What if the foot drop ends up permanent?" opens with what is said of permanent
-            # foot drop ("In permanent foot drop, some patients benefit from muscle-transfer
-            # surgery"); "What if it becomes intolerable?" with intolerable neuropathy. What
-            # the turn asks comes before the form the conversation carries: "permanent"
-            # before "spastic" in "What if it ends up permanent (regarding spastic foot
-            # drop after a stroke)?".
-            usable = [
-                c for c in usable if circumstance & {_word_key(w) for w in content_words(c.text)}
-            ] or usable
-        # One form of the condition only when the question asks about that form.
-        usable = [c for c in usable if not speaks_to_one_form(c.text, analysis)] or usable
-        forms = forms_asked(analysis)
-        if forms:
-            # ...and that form when it does: "In spastic foot drop, botulinum toxin
-            # injections should be considered" for "Options for spastic foot drop?" (what is
-            # said of that form must still be of the kind asked: its treatment, not how
-            # often it occurs).
-            of_the_form = [
-                c
-                for c in usable
-                if speaks_to_the_form_asked(c.text, forms) and of_the_type_asked(c, analysis)
-            ]
-            usable = of_the_form or usable
-        # "Which ones should I avoid?" and "What are the risk factors for X?" ask for a list of
-        # that kind; "Is X a risk factor for Y?" and "... a contraindication to surgery?" (a
-        # yes/no research question) ask about one association, left to the ranker.
-        asks_a_list = analysis.type != "yes_no"
-        if asks_a_list and ASKS_WHAT_TO_AVOID.search(analysis.question):
-            usable = [c for c in usable if ADVISES_AGAINST.search(c.text)] or usable
-        # Scored criteria: the threshold (in points when points are asked), or an item's
-        # points (for the items named: "Raynaud's phenomenon scores 3 points").
-        in_points = ASKS_FOR_POINTS.search(analysis.question)
-        if ASKS_FOR_A_THRESHOLD.search(analysis.question):
-            usable = [c for c in usable if NAMES_A_THRESHOLD.search(c.text)] or usable
-            if in_points:
-                usable = [c for c in usable if NAMES_POINTS.search(c.text)] or usable
-        elif in_points:
-            usable = [c for c in usable if NAMES_POINTS.search(c.text)] or usable
-            items = aspect_words(analysis.question, analysis) - _SCORING_WORDS
-            usable = [c for c in usable if shared_share(items, content_words(c.text)) > 0] or usable
-        if ASKS_FOR_ACCURACY.search(analysis.question):
-            usable = [c for c in usable if NAMES_ACCURACY.search(c.text)] or usable
-        if ASKS_FOR_HARMS.search(analysis.question) and known:
-            usable = [c for c in usable if NAMES_A_HARM.search(c.text)] or usable
-        # Risk factors asked for, and "Is X linked to Y?", open with an association said as
-        # such, of the focus and in the setting asked ("Sjogren's syndrome is associated with
-        # peripheral neuropathy" is no feature associated with neuropathy in lupus). "How
-        # common is painful CIPN and who is at risk?" opens with how common it is: the first
-        # thing asked leads.
-        asks_for_risk = (
-            asks_a_list and analysis.type != "frequency" and ASKS_FOR_RISK.search(analysis.question)
-        )
-        asks_for_a_link = (
-            analysis.type == "yes_no" and known and ASKS_ABOUT_A_LINK.search(analysis.question)
-        )
-        if asks_for_risk or asks_for_a_link:
-            usable = [
-                c
-                for c in usable
-                if NAMES_A_RISK.search(c.text)
-                and (c.names_setting or not has_setting)
-                and (c.names_focus or not analysis.focus)
-            ] or usable
-        if ASKS_WITHOUT_DRUGS.search(analysis.question):
-            # "What non-drug treatments ...?" opens with care that is not a medicine.
-            usable = [c for c in usable if not NAMES_A_DRUG.search(c.text)] or usable
-        if ASKS_FOR_THE_COMMONEST.search(analysis.question):
-            usable = [c for c in usable if NAMES_THE_COMMONEST.search(c.text)] or usable
-        if analysis.type == "frequency":
-            # "How common is peripheral neuropathy in DM/PM?" is answered by how common
-            # peripheral neuropathy is there, not one form of it (mononeuritis multiplex).
-            usable = [
-                c for c in usable if c.names_focus_directly and (c.names_setting or not has_setting)
-            ] or usable
-        if analysis.type in ("management", "comparison") and not ASKS_ABOUT_A_LATER_LINE.search(
-            analysis.question
-        ):
-            # "How is CIDP treated?" opens with the initial treatment, not with maintenance,
-            # second-line or rescue treatment; "Compare IVIg and corticosteroids for CIDP"
-            # with both as initial treatment, not with what to do when both fail. (Not for a
-            # yes/no question on one drug: "Tramadol is recommended as second-line treatment"
-            # answers "Is tramadol recommended for neuropathic pain?".)
-            # What is said of the very form asked stands, whatever line it is: "In Sjogren's
-            # neuropathy that is refractory, has motor involvement, or is a ganglionopathy,
-            # IVIg ..." answers "How is sensory ataxic neuropathy in Sjogren's treated?".
-            own_form = known and asks_about_a_specific_finding(analysis)
-            usable = [
-                c
-                for c in usable
-                if not LATER_LINE.search(c.text) or (own_form and c.names_focus_specifically)
-            ] or usable
-        if ASKS_FOR_GUIDELINES.search(analysis.question):
-            usable = [c for c in usable if c.guideline] or usable
-        if analysis.bodies:
-            # "What does the AAN recommend ...?" opens with the AAN's word when it gives one.
-            heard = from_the_body_asked(gated, analysis)
-            usable = [c for c in usable if c in heard] or usable
-        if analysis.type == "frequency" and not analysis.treatments:
-            # "How common is painful CIPN?" is not answered by how many patients taking
-            # duloxetine reported less pain.
-            usable = [c for c in usable if not c.names_treatment] or usable
-        tests = [c for c in analysis.focus if c.kind == "test"]
-        if tests and analysis.type != "comparison":
-            # "What do nerve conduction studies show in peroneal neuropathy?" opens with
-            # what the studies show, not with quality of life in peroneal neuropathy.
-            usable = [
-                c
-                for c in usable
-                if any(mentions(c.text, t) for t in tests) and (c.names_setting or not has_setting)
-            ] or usable
-            # ...and in the form asked: what the biopsy shows in sensory ataxic neuropathy,
-            # not what a skin biopsy shows in small-fibre neuropathy.
-            forms_named = [c for c in analysis.focus if c.kind == "finding"]
-            if asks_about_a_specific_finding(analysis):
-                usable = [
-                    c for c in usable if any(mentions(c.text, f) for f in forms_named)
-                ] or usable
-            if ASKS_WHAT_IT_SHOWS.search(analysis.question):
-                # "What do nerve conduction studies usually show in lupus neuropathy?" is
-                # answered by what they showed ("an axonal neuropathy in 70%"), not by the
-                # definition that accepts axonal or demyelinating findings.
-                usable = [c for c in usable if REPORTS_A_RESULT.search(c.text)] or usable
-        if not has_setting and known:
-            usable = [c for c in usable if not c.names_other_condition] or usable
-        drugs = analysis.treatments
-        if analysis.type in ("yes_no", "other") and len(drugs) == 1 and known:
-            # "Does duloxetine help CIPN pain?" opens with what duloxetine does, said as advice
-            # or a result, not with the share of patients who reported any change.
-            verdicts = [
-                c
-                for c in usable
-                if mentions(c.text, drugs[0])
-                and answers_the_type(c.text, "management", analysis.question) >= 2
-            ]
-            if not ASKS_AFTER_FAILURE.search(analysis.question):
-                # "Does IVIg work for MMN?" is not answered by what to do if IVIg is not
-                # effective enough ("Tramadol is recommended as second-line treatment" does
-                # answer "Is tramadol recommended?").
-                verdicts = [c for c in verdicts if not says_it_fails(c.text, drugs[0])] or verdicts
-            if not ASKS_ABOUT_A_LATER_LINE.search(analysis.question):
-                # ...nor by how often to give it as maintenance.
-                verdicts = [c for c in verdicts if not _MAINTENANCE.search(c.text)] or verdicts
-            usable = verdicts or usable
-        # "How is X treated?" opens with a treatment said as advice or a result, "What tests
-        # ...?" with a test, "What dose ...?" with a dose, when any sentence gives one.
-        if len(analysis.populations) >= 2:
-            # "Raynaud's phenomenon in systemic sclerosis" is answered by a sentence about
-            # both, not by compression neuropathies in SSc.
-            usable = [c for c in usable if names_all(c.text, analysis.populations)] or usable
-        if (
-            asks_about_a_specific_finding(analysis)
-            and known
-            and analysis.type in ("management", "dose")
-        ):
-            # "How is trigeminal neuropathy in CTD treated?" is answered by what the sources
-            # say of treating it, in the setting asked, however little; not by how Sjogren's
-            # neuropathy is treated (a CTD, so in the setting, but another neuropathy).
-            on_focus = [c for c in usable if c.names_focus and (c.names_setting or not has_setting)]
-            if any(
-                answers_the_type(c.text, analysis.type, analysis.question)
-                or (analysis.type == "management" and c.names_treatment)
-                # a drug the lexicon does not know ("iloprost"), read as treatment by meaning
-                or c.section in WANTED.get(analysis.type, set())
-                for c in on_focus
-            ):
-                usable = on_focus
-        # In the setting asked about first: a treatment of peripheral neuropathy in systemic
-        # sclerosis named plainly beats a first-line treatment in Sjogren's said as advice.
-        # (Named plainly and in the setting; a mere mention of surgery as a marker of severe
-        # RA is not a treatment of foot drop in RA.)
-        pools = [[c for c in usable if c.names_setting], usable] if has_setting else [usable]
-        answering: list[Candidate] = []
-        for pool in pools if known else ():
-            for level in (2,) if pool is not usable else (2, 1):
-                answering = [
-                    c
-                    for c in pool
-                    if answers_the_type(c.text, analysis.type, analysis.question) >= level
-                ]
-                if answering:
-                    break
-            if answering:
-                usable = answering
-                break
-        if (
-            analysis.type != "comparison"
-            and len(analysis.facets) >= 2
-            and ASKS_TO_COMPARE.search(analysis.question)
-        ):
-            # "What is the difference between foot drop and flail foot?" is answered by a
-            # sentence about both ("Foot drop should be distinguished from flail foot, in
-            # which ..."), not by the treatment of foot drop.
-            usable = [c for c in usable if len(c.facets) >= 2] or usable
-        # Only a bare "What is X?": "What is the most common cause of X?" asks a finding.
-        asked_of_it = (
-            aspect_words(analysis.question, analysis)
-            - _ABOUT_A_DEFINITION
-            - {b.lower() for b in analysis.bodies}
-        )
-        if analysis.type == "definition" and not asked_of_it:
-            # "What is sensory ataxic neuropathy in Sjogren's?" asks what the neuropathy is,
-            # not what Sjogren's syndrome is.
-            subjects = analysis.focus or analysis.populations
-            usable = (
-                [c for c in usable if defines(c.text, subjects, analysis.populations)]
-                or [c for c in usable if names_its_kind(c.text, subjects)]
-                or usable
-            )
-            # What it is before when it was named: "Clinically, MCTD showed a mixture of
-            # features resembling SLE, scleroderma and polymyositis" before "MCTD was named
-            # and described in 1972 as an apparently distinct syndrome".
-            usable = [c for c in usable if not _A_YEAR.search(c.text)] or usable
-            # A source's own "Definition" section says it best ("Foot drop is weakness of
-            # the dorsiflexor muscles of the foot", not "Foot drop is a common condition").
-            named = [c for c in usable if _DEFINITION_HEADING.search(c.passage_section)]
-            usable = [c for c in named if c.first_in_passage] or named or usable
-        # Statements of the kind asked for first (a treatment question opens with treatment).
-        if analysis.type not in ("yes_no", "other", "definition"):
-            wanted = WANTED.get(analysis.type, set())
-            usable = [c for c in usable if c.section in wanted] or usable
-        both = [
-            c
-            for c in usable
-            if (c.names_focus or not analysis.focus) and (c.names_setting or not has_setting)
-        ]
-        if analysis.type == "comparison" and len(analysis.facets) >= 2:
-            # A comparison is answered by a sentence naming the options compared ("studies
-            # comparing an AFO directly with FES after stroke ..."), focus word or not.
-            both += [c for c in usable if len(c.facets) >= 2 and c not in both]
-        # Retrieval ranks whole passages with their titles; when the lexicon knows none of
-        # the question's concepts, its best source is the better guide to the answer.
-        top_bonus = 0.0 if known else TOP_SOURCE_BONUS
-        # "Can foot drop occur in SLE?" opens with the peroneal nerves in SLE before
-        # mononeuritis multiplex in myositis: the finding asked about, in a setting asked about.
-        specific = [c for c in both if c.names_focus_specifically and analysis.type != "comparison"]
-        setting_and_finding = [c for c in usable if c.names_setting and c.names_finding]
-        focus_only = [c for c in usable if c.names_focus]
-        for group in (specific, both, setting_and_finding, focus_only, usable, gated):
-            if group:
-                return max(
-                    group,
-                    key=lambda c: (
-                        c.score
-                        + 0.06 * c.names_focus_directly
-                        + 0.02 * min(len(c.facets), 2)
-                        + top_bonus * (c.number == 1)
-                        + GENERAL_BONUS * for_every_patient(c, analysis)
-                    ),
-                )
-        return None
+    @staticmethod
+    def opener(gated: list[Candidate], analysis: QuestionAnalysis) -> Candidate | None:
+        """The opening line, by the rules in `opening.py`."""
+        return choose_opener(gated, analysis)
 
     # ---- the draft ------------------------------------------------------------------------
     def stream(
