@@ -118,7 +118,9 @@ _ASPECT = re.compile(
 
 
 _VERB = re.compile(
-    r"\s+(be|been|being|get|gets|is|are|was|were|be used|used|treated|managed|diagnosed|"
+    # Not a noun after an article: "a cause of neuropathy", "the use of".
+    r"(?<!\ba)(?<!\ban)(?<!\bthe)\s+(be|been|being|get|gets|is|are|was|were|be used|used|"
+    r"treated|managed|diagnosed|"
     r"recommended|needed|indicated|helpful|useful|effective|safe|work|works|help|helps|"
     r"improve|improves|cause|caused|mean|means|have|has)\b",
     re.IGNORECASE,
@@ -178,6 +180,18 @@ def topic_of(question: str) -> str:
             r"\g<effect> from \g<cause>",
             topic,
             flags=re.IGNORECASE,
+        )
+    if re.match(r"^\s*(is|are)\b", question, re.I):
+        # "Is diabetic amyotrophy a vasculitic neuropathy?" is about diabetic amyotrophy as a
+        # vasculitic neuropathy (not "diabetic amyotrophy a vasculitic neuropathy").
+        topic = re.sub(
+            r"^(?P<what>(?!(there|it|this|that)\b)[\w'/-]+"
+            r"(\s+(?!(in|of|for|with|on|at|to|from|by|after|during)\b)[\w'/-]+){0,3})"
+            r"\s+(?P<article>an?)\s+(?=\S)",
+            r"\g<what> as \g<article> ",
+            topic,
+            count=1,
+            flags=re.I,
         )
     # "How do I pick up X if the fasting glucose is normal?" is about X.
     topic = re.sub(r"^(\S+\s+\S+.*?)\s+if\s+.*$", r"\1", topic, flags=re.I)

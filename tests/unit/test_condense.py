@@ -162,6 +162,35 @@ def test_topic_of() -> None:
     assert topic_of("What is the dose of gabapentin?") == "dose of gabapentin"
 
 
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # "Is X a Y?" is about X as a Y: the follow-up "Does it tend to spread?" once became
+        # "Does diabetic amyotrophy a vasculitic neuropathy tend to spread ...?".
+        (
+            "Is diabetic amyotrophy a vasculitic neuropathy?",
+            "diabetic amyotrophy as a vasculitic neuropathy",
+        ),
+        ("Is obesity a risk factor for CIPN?", "obesity as a risk factor for CIPN"),
+        # "cause" after an article is a noun, not a verb to leave out ("statins a of ...").
+        ("Are statins a cause of neuropathy?", "statins as a cause of neuropathy"),
+    ],
+)
+def test_the_topic_of_is_x_a_y_reads_as_a_phrase(question: str, topic: str) -> None:
+    assert topic_of(question) == topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is peripheral neuropathy in a lupus patient always caused by lupus?",
+        "Is there a role for IVIg in MMN?",
+    ],
+)
+def test_an_article_inside_a_phrase_is_not_read_as_is_x_a_y(question: str) -> None:
+    assert " as a " not in topic_of(question)
+
+
 class _Reply:
     def __init__(self, content: str) -> None:
         self.content = content
