@@ -503,6 +503,9 @@ def term_pattern(term: str) -> re.Pattern[str]:
     "CTD-associated" and "SSc-related" name the condition; "non-systemic" does not name
     "systemic", nor does "SLE-like" name SLE."""
     words = [re.escape(w) for w in re.split(r"[\s-]+", normalize(term).lower()) if w]
+    if words and re.search(r"[^aeiou]y$", words[-1]) and len(words[-1]) > 3:
+        # "The vasculitic neuropathies are ..." names vasculitic neuropathy.
+        words[-1] = words[-1][:-1] + "(?:y|ies)"
     body = r"[\s-]+".join(words).replace("'", "'?")  # "Sjogren's" and "Sjogrens"
     return re.compile(
         rf"(?<![\w-]){body}(s|es)?(?![\w-])"

@@ -542,6 +542,34 @@ def test_the_circumstance_asked_comes_before_the_form_carried(engine: AnswerEngi
             "Sjogren's?",
             r"^In sensory ataxic neuropathy with Sjogren's syndrome, sural nerve biopsy",
         ),
+        # The effect size asked for, not who took part in the trials.
+        (
+            "What's the NNT for gabapentin in painful diabetic neuropathy?",
+            r"number needed to treat",
+        ),
+        # How scored criteria work: by points up to a threshold.
+        (
+            "How do the 2013 ACR/EULAR scleroderma classification criteria work?",
+            r"total score of 9 or more",
+        ),
+        # When to treat is answered by what is said of timing.
+        (
+            "Does it matter how quickly we treat nerve involvement in systemic vasculitis?",
+            r"(?i)\b(early|promptly)\b",
+        ),
+        # Whether X causes Y is answered by what X does, not by what Y is.
+        (
+            "Can vasculitis cause mononeuritis multiplex?",
+            r"^Systemic vasculitides most often present neurologically with mononeuritis",
+        ),
+        # The plural names the condition: "The vasculitic neuropathies are ...".
+        ("What exactly is a vasculitic neuropathy?", r"^The vasculitic neuropathies are"),
+        # What the state of knowledge is does not open an answer about a pattern.
+        (
+            "Scleroderma pt with abnormal nerve conductions - what pattern counts as a "
+            "polyneuropathy vs a focal neuropathy?",
+            r"separated symmetrical polyneuropathy from focal neuropathy",
+        ),
     ],
 )
 def test_the_opening_line_answers_the_second_development_set_questions(

@@ -450,3 +450,46 @@ def test_an_opening_rule_keeps_what_the_question_asks_for(
     deciding = [r for r in OPENING_RULES if r([keep, drop], q) == [keep]]
     assert deciding, question
     assert all(isinstance(r, Prefer) for r in deciding)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        ("ASKS_FOR_AN_EFFECT_SIZE", "What's the NNT for gabapentin?", True),
+        ("ASKS_FOR_AN_EFFECT_SIZE", "What's the number needed to harm?", True),
+        ("ASKS_FOR_AN_EFFECT_SIZE", "Does gabapentin work?", False),
+        (
+            "NAMES_AN_EFFECT_SIZE",
+            "38% versus 21% (risk ratio 1.9; number needed to treat 5.9).",
+            True,
+        ),
+        ("NAMES_AN_EFFECT_SIZE", "Most participants had postherpetic neuralgia.", False),
+        ("ASKS_ABOUT_TIMING", "Does it matter how quickly we treat it?", True),
+        ("ASKS_ABOUT_TIMING", "How soon should the nerve be repaired?", True),
+        ("ASKS_ABOUT_TIMING", "How is it treated?", False),
+        ("SAYS_WHEN", "Early treatment can prevent morbidity and mortality.", True),
+        ("SAYS_WHEN", "Repair within 3 months gave the best results.", True),
+        # When a study was done, or how obvious a cause is, is not when to act.
+        ("SAYS_WHEN", "Earlier series suggested a combined biopsy.", False),
+        ("SAYS_WHEN", "The cause may not be immediately obvious.", False),
+        ("ASKS_FOR_A_THRESHOLD", "How do the 2013 ACR/EULAR scleroderma criteria work?", True),
+        ("HEDGE", "The epidemiology of neuropathy in SSc has been poorly understood.", True),
+        # How a study found its patients is about the study, not an answer.
+        ("ABOUT_THE_SOURCE", "A retrospective cohort study reviewed all nerve biopsies.", True),
+        ("ABOUT_THE_SOURCE", "Over 5 years, the two London centres identified 53 patients.", True),
+        ("ABOUT_THE_SOURCE", "A cohort study found neuropathy in 14%.", False),
+    ],
+)
+def test_timing_effect_size_and_criteria_words(pattern: str, text: str, expected: bool) -> None:
+    from curbside.rag.drafting import statements
+
+    assert bool(getattr(statements, pattern).search(text)) is expected
+
+
+def test_a_condition_is_named_by_its_plural() -> None:
+    from curbside.rag.lexicon import term_pattern
+
+    assert term_pattern("vasculitic neuropathy").search("The vasculitic neuropathies are ...")
+    assert term_pattern("neuropathy").search("Neuropathies of the feet")
+    # Not a vowel before the y ("days" is the plural of "day"), nor short words.
+    assert not term_pattern("day").search("daies")

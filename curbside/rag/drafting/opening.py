@@ -43,8 +43,10 @@ from curbside.rag.drafting.statements import (
     ASKS_ABOUT_A_LINK,
     ASKS_ABOUT_EVIDENCE,
     ASKS_ABOUT_SCOPE,
+    ASKS_ABOUT_TIMING,
     ASKS_FOR_A_THRESHOLD,
     ASKS_FOR_ACCURACY,
+    ASKS_FOR_AN_EFFECT_SIZE,
     ASKS_FOR_GUIDELINES,
     ASKS_FOR_HARMS,
     ASKS_FOR_RISK,
@@ -65,11 +67,13 @@ from curbside.rag.drafting.statements import (
     NAMES_A_RISK,
     NAMES_A_THRESHOLD,
     NAMES_ACCURACY,
+    NAMES_AN_EFFECT_SIZE,
     NAMES_POINTS,
     NAMES_THE_COMMONEST,
     PREVENTS,
     RECOMMENDS,
     REPORTS_A_RESULT,
+    SAYS_WHEN,
     STATES_SCOPE,
     answers_the_type,
     defines,
@@ -202,6 +206,7 @@ _PLAIN_WORDS = frozenset(
         "given used tried"
     )
 )
+_ASKS_IF_IT_CAUSES = re.compile(r"^\s*(can|could|does|do|may)\b.*\b(cause|lead to)\b", re.I)
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _DEFINITION_HEADING = re.compile(r"\bdefin", re.IGNORECASE)
 _MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
@@ -369,6 +374,12 @@ OPENING_RULES: tuple[Rule, ...] = (
         lambda c, q: not RECOMMENDS.search(c.text),
     ),
     Prefer(
+        '"Can vasculitis cause mononeuritis multiplex?" opens with what vasculitis does to the '
+        'nerves, not with what vasculitic neuropathies are ("a heterogeneous group ...").',
+        lambda q: q.type == "yes_no" and (q.asks(ASKS_IF_IT_OCCURS) or q.asks(_ASKS_IF_IT_CAUSES)),
+        lambda c, q: not defines(c.text, q.analysis.focus),
+    ),
+    Prefer(
         "A recommendation opens before a conclusion about the evidence for it.",
         _always,
         lambda c, q: not EVIDENCE_CLASS.search(c.text),
@@ -416,6 +427,18 @@ OPENING_RULES: tuple[Rule, ...] = (
         'points"), when no threshold is asked.',
         lambda q: q.asks(ASKS_FOR_POINTS) and not q.asks(ASKS_FOR_A_THRESHOLD),
         lambda c, q: shared_share(q.items_scored, content_words(c.text)) > 0,
+    ),
+    Prefer(
+        '"Does it matter how quickly we treat it?" opens with what is said of timing ("Early '
+        'treatment of vasculitic neuropathy can prevent morbidity and mortality").',
+        lambda q: q.asks(ASKS_ABOUT_TIMING),
+        lambda c, q: bool(SAYS_WHEN.search(c.text)),
+    ),
+    Prefer(
+        '"What\'s the NNT for gabapentin?" opens with the number needed to treat (or the effect '
+        "size asked), not with who took part in the trials.",
+        lambda q: q.asks(ASKS_FOR_AN_EFFECT_SIZE),
+        lambda c, q: bool(NAMES_AN_EFFECT_SIZE.search(c.text)),
     ),
     Prefer(
         '"How does it perform?" opens with sensitivity and specificity.',

@@ -34,6 +34,11 @@ ABOUT_THE_SOURCE = re.compile(
     r"were included|aimed to|(was|were) (published|endorsed)|evidence base is|"
     r"drawn from an? (narrative |systematic )?review|stated tentatively|wrote|"
     r"reviewed the literature|"
+    # "A retrospective cohort study reviewed all nerve biopsies ...", "Over 5 years, the two
+    # London centres identified 53 patients ...": how the study found its patients.
+    r"^an? ([\w-]+ ){0,3}(study|trial|cohort|review|analysis|series) (reviewed|enrolled|"
+    r"included|examined|selected|identified|recruited)\b|"
+    r"\b(centres|centers|hospitals|clinics|units) (identified|recruited|enrolled)\b|"
     # "The 2021 EAN/PNS guideline ... revises the 2010 EFNS/PNS guideline", "Before this 2010
     # PNS guideline, ...", "The AAN regards the AHA/ASA guideline as a useful tool".
     r"(revises|replaces|supersedes) the|this \d{4}\b|regards the .{0,80}? as an? |"
@@ -104,6 +109,8 @@ HEDGE = re.compile(
     # What is not known yet ("... remains to be tested", "were not studied in any trial").
     r"inconclusive|remains? to be (tested|established|determined|shown|defined)|"
     r"(were|was|have|has) not (been )?studied|unknown whether|"
+    # "The epidemiology and treatment of ... have been poorly understood."
+    r"(have|has|is|are|was|were|remains?) (been )?(poorly|incompletely) understood|"
     # A study's own limits ("The RA neuropathy study was small, cross-sectional and ...").
     r"(study|trial|cohort|series) was (small|retrospective|cross-sectional|observational|"
     r"uncontrolled))\b",
@@ -271,8 +278,10 @@ _LEADING_ADVERB = re.compile(r"^([A-Z]\w+(ly)?, |In (the )?(?!\d)[\w/ -]{2,50}, 
 _DEFINING_VERB = re.compile(
     r"^(\s*\([^)]*\))?(\s+[\w'-]+){0,3}?\s+(is|are|was|were|combines|comprises|refers to|"
     r"denotes|consists of|shows|showed|describes|means|includes|results? from)\b"
-    # "X is common in ..." says how often, not what X is.
-    r"(?!\s+(common|uncommon|rare|frequent|infrequent|seen|found|reported|associated)\b)",
+    # "X is common in ..." says how often, not what X is; "X is not mentioned among ..."
+    # says what a source leaves out.
+    r"(?!\s+(common|uncommon|rare|frequent|infrequent|seen|found|reported|associated|"
+    r"not (mentioned|reported|described|listed|found|seen))\b)",
     re.IGNORECASE,
 )
 
@@ -517,7 +526,9 @@ ADVISES_AGAINST = re.compile(
 ASKS_FOR_A_THRESHOLD = re.compile(
     r"\b(what|which) (total )?score\b|\bscore (do you|do i|is|are) (need|needed|required)|"
     r"\bhow many points (to|are needed|do you need|do i need|for (a )?(definite|diagnosis|"
-    r"classification))|\bcut-?off\b|\bthreshold\b",
+    r"classification))|\bcut-?off\b|\bthreshold\b|"
+    # "How do the 2013 ACR/EULAR criteria work?": by points up to a threshold.
+    r"\bhow (do|does) (the )?[\w /-]{0,60}\bcriteri(a|on) work\b",
     re.IGNORECASE,
 )
 NAMES_A_THRESHOLD = re.compile(
@@ -526,6 +537,30 @@ NAMES_A_THRESHOLD = re.compile(
     re.IGNORECASE,
 )
 NAMES_POINTS = re.compile(r"\bscores? \d+(\.\d+)?( points?)?\b|\b\d+(\.\d+)? points?\b", re.I)
+# "Does it matter how quickly we treat it?", "How soon should the nerve be repaired?": when.
+ASKS_ABOUT_TIMING = re.compile(
+    r"\bhow (quickly|soon|fast|early|late)\b|\b(timing|delay(ed|s)?)\b|\bwhen to (treat|start|"
+    r"operate|repair|refer)\b",
+    re.IGNORECASE,
+)
+SAYS_WHEN = re.compile(
+    # (Not "Earlier series suggested ...": when a study was done, not when to act.)
+    r"\b(early|earlier(?! (series|studies|reports|trials|work|versions?|guidelines?))|earliest|"
+    r"delay\w*|prompt(ly)?|timing|urgent(ly)?|as soon as|"
+    r"(within|after|before|by) (\d+|one|two|three|four|six)( to \d+)? "
+    r"(hours?|days?|weeks?|months?))\b",
+    re.IGNORECASE,
+)
+# "What's the NNT for gabapentin?": the number needed to treat, or another effect size.
+ASKS_FOR_AN_EFFECT_SIZE = re.compile(
+    r"\b(NNTs?|NNHs?|numbers? needed to (treat|harm)|effect sizes?|risk ratios?|odds ratios?|"
+    r"relative risks?|hazard ratios?)\b",
+    re.IGNORECASE,
+)
+NAMES_AN_EFFECT_SIZE = re.compile(
+    r"\b(NNT|NNH|numbers? needed to (treat|harm)|effect size|risk ratio|odds ratio|"
+    r"relative risk|hazard ratio|RR|OR|HR)\b"
+)
 ASKS_FOR_ACCURACY = re.compile(
     r"\bsensitiv\w*|\bspecificity\b|\baccura(te|cy)\b|\bperformance\b|"
     r"\bhow (does|do|did) [\w /-]{1,60}? perform\b",
