@@ -178,6 +178,12 @@ class Prefer:
     asks: Callable[[Asked], bool]
     fits: Callable[[Candidate, Asked], bool]
 
+    @classmethod
+    def said(cls, why: str, asked: re.Pattern[str], said: re.Pattern[str]) -> Prefer:
+        """The common row: when the question's words match `asked`, the sentences whose
+        words match `said`."""
+        return cls(why, lambda q: q.asks(asked), lambda c, q: bool(said.search(c.text)))
+
     def __call__(self, usable: list[Candidate], q: Asked) -> list[Candidate]:
         if not self.asks(q):
             return usable
@@ -330,10 +336,10 @@ def _what_it_is(usable: list[Candidate], q: Asked) -> list[Candidate]:
 
 # ---- the table ------------------------------------------------------------------------
 OPENING_RULES: tuple[Rule, ...] = (
-    Prefer(
+    Prefer.said(
         "Whom the source speaks to is the answer to a question about scope, not a caveat.",
-        lambda q: q.asks(ASKS_ABOUT_SCOPE),
-        lambda c, q: bool(STATES_SCOPE.search(c.text)),
+        ASKS_ABOUT_SCOPE,
+        STATES_SCOPE,
     ),
     Prefer(
         "A finding opens before a statement about the evidence, unless the evidence or the "
@@ -351,10 +357,10 @@ OPENING_RULES: tuple[Rule, ...] = (
         _always,
         lambda c, q: not names_the_other_phase(c.text, q.question),
     ),
-    Prefer(
+    Prefer.said(
         "What to do when a treatment fails is answered by the next step.",
-        lambda q: q.asks(ASKS_AFTER_FAILURE),
-        lambda c, q: bool(AFTER_FAILURE.search(c.text)),
+        ASKS_AFTER_FAILURE,
+        AFTER_FAILURE,
     ),
     Prefer(
         '"What causes foot drop?" does not open with "the cause may not be obvious".',
@@ -412,15 +418,15 @@ OPENING_RULES: tuple[Rule, ...] = (
         lambda q: _asks_a_list(q) and q.asks(ASKS_WHAT_TO_AVOID),
         lambda c, q: bool(ADVISES_AGAINST.search(c.text)),
     ),
-    Prefer(
+    Prefer.said(
         "Scored criteria: the threshold, when a threshold is asked.",
-        lambda q: q.asks(ASKS_FOR_A_THRESHOLD),
-        lambda c, q: bool(NAMES_A_THRESHOLD.search(c.text)),
+        ASKS_FOR_A_THRESHOLD,
+        NAMES_A_THRESHOLD,
     ),
-    Prefer(
+    Prefer.said(
         "...in points when points are asked.",
-        lambda q: q.asks(ASKS_FOR_POINTS),
-        lambda c, q: bool(NAMES_POINTS.search(c.text)),
+        ASKS_FOR_POINTS,
+        NAMES_POINTS,
     ),
     Prefer(
         "...and an item's points for the items named (\"Raynaud's phenomenon scores 3 "
@@ -428,22 +434,22 @@ OPENING_RULES: tuple[Rule, ...] = (
         lambda q: q.asks(ASKS_FOR_POINTS) and not q.asks(ASKS_FOR_A_THRESHOLD),
         lambda c, q: shared_share(q.items_scored, content_words(c.text)) > 0,
     ),
-    Prefer(
+    Prefer.said(
         '"Does it matter how quickly we treat it?" opens with what is said of timing ("Early '
         'treatment of vasculitic neuropathy can prevent morbidity and mortality").',
-        lambda q: q.asks(ASKS_ABOUT_TIMING),
-        lambda c, q: bool(SAYS_WHEN.search(c.text)),
+        ASKS_ABOUT_TIMING,
+        SAYS_WHEN,
     ),
-    Prefer(
+    Prefer.said(
         '"What\'s the NNT for gabapentin?" opens with the number needed to treat (or the effect '
         "size asked), not with who took part in the trials.",
-        lambda q: q.asks(ASKS_FOR_AN_EFFECT_SIZE),
-        lambda c, q: bool(NAMES_AN_EFFECT_SIZE.search(c.text)),
+        ASKS_FOR_AN_EFFECT_SIZE,
+        NAMES_AN_EFFECT_SIZE,
     ),
-    Prefer(
+    Prefer.said(
         '"How does it perform?" opens with sensitivity and specificity.',
-        lambda q: q.asks(ASKS_FOR_ACCURACY),
-        lambda c, q: bool(NAMES_ACCURACY.search(c.text)),
+        ASKS_FOR_ACCURACY,
+        NAMES_ACCURACY,
     ),
     Prefer(
         '"Main side effects of tricyclics, ...?" opens with adverse effects, not with the '
@@ -466,10 +472,10 @@ OPENING_RULES: tuple[Rule, ...] = (
         lambda q: q.asks(ASKS_WITHOUT_DRUGS),
         lambda c, q: not NAMES_A_DRUG.search(c.text),
     ),
-    Prefer(
+    Prefer.said(
         '"What is the most common ...?" opens with the most common.',
-        lambda q: q.asks(ASKS_FOR_THE_COMMONEST),
-        lambda c, q: bool(NAMES_THE_COMMONEST.search(c.text)),
+        ASKS_FOR_THE_COMMONEST,
+        NAMES_THE_COMMONEST,
     ),
     Prefer(
         '"How common is peripheral neuropathy in DM/PM?" is answered by how common it is '
