@@ -14,7 +14,8 @@ It answers with evidence sentences, chosen for the question the analysis describ
    population or a listed entity ("Can X occur in Y?" opens with X in Y), of the kind the
    question asks for (a named treatment for "How is X treated?", a test, a dose, an outcome;
    `statements.py`), and never a statement about the source or the evidence, or one that
-   leans on the sentence before it.
+   leans on the sentence before it. The rules are a table, one row each with its reason
+   (`opening.py`); a candidate sentence and the checks they share are in `candidate.py`.
 4. **Layout by question type**: sections chosen by meaning (`layout.py`), one bullet per
    enumerated entity under "By condition" (or "By option"), and a plain statement for each
    entity no indexed source addresses. Sentences about the paper itself are not used.
