@@ -580,6 +580,22 @@ def test_the_opening_line_answers_the_second_development_set_questions(
     assert re.search(opening, first_claim(answer)), first_claim(answer)
 
 
+def test_a_timing_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngine) -> None:
+    # No indexed sentence says when a lacerated peroneal nerve should be repaired: the
+    # answer says so first, instead of opening with a predictor of outcome as if it answered.
+    answer = engine.ask(
+        "How soon should a lacerated common peroneal nerve be repaired to give the best chance "
+        "of recovery?"
+    )
+    lines = [line for line in answer.text.splitlines() if line.strip()]
+    assert lines[1] == "The indexed sources do not address the timing asked about.", lines
+    # ...and says nothing of the kind when a sentence does say when.
+    answered = engine.ask(
+        "Does it matter how quickly we treat nerve involvement in systemic vasculitis?"
+    )
+    assert "timing asked about" not in answered.text, answered.text
+
+
 def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngine) -> None:
     # No indexed source says how long AAV maintenance lasts; the 4-5 month glucocorticoid
     # taper is not that duration, and screening advice is no answer to "how long".

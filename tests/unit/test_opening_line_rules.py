@@ -467,6 +467,8 @@ def test_an_opening_rule_keeps_what_the_question_asks_for(
         ("ASKS_ABOUT_TIMING", "Does it matter how quickly we treat it?", True),
         ("ASKS_ABOUT_TIMING", "How soon should the nerve be repaired?", True),
         ("ASKS_ABOUT_TIMING", "How is it treated?", False),
+        # How fast something happens is not when to act.
+        ("ASKS_ABOUT_TIMING", "How quickly does foot drop recover after compression?", False),
         ("SAYS_WHEN", "Early treatment can prevent morbidity and mortality.", True),
         ("SAYS_WHEN", "Repair within 3 months gave the best results.", True),
         # When a study was done, or how obvious a cause is, is not when to act.

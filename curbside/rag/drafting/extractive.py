@@ -66,6 +66,7 @@ from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE_SECTION,
     AFTER_FAILURE,
     AMOUNT,
+    ASKS_ABOUT_TIMING,
     ASKS_FOR_RISK,
     ASKS_FOR_THE_FIRST_LINE,
     FARES,
@@ -76,6 +77,7 @@ from curbside.rag.drafting.statements import (
     NAMES_A_RISK,
     PREVENTS,
     RECOMMENDS,
+    SAYS_WHEN,
     TREATMENT_WORDS,
     answers_the_type,
     names_as_subject,
@@ -254,6 +256,25 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
     if any(_DURATION.search(c.text) for c in gives):
         return ""
     return NOT_ADDRESSED.format(what=what)
+
+
+# "How soon should the nerve be repaired?" (when to act; ASKS_ABOUT_TIMING says which acts).
+_ASKS_HOW_SOON = re.compile(r"^\s*how (soon|quickly|early|fast)\b", re.IGNORECASE)
+TIMING_NOT_GIVEN = "The indexed sources do not address the timing asked about."
+
+
+def timing_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
+    """ "How soon should a lacerated peroneal nerve be repaired?" asks when: when no sentence
+    about the subject says when (early, delayed, within weeks), the answer says so before
+    what the sources do say, instead of opening with a predictor of outcome as if it
+    answered."""
+    question = analysis.question
+    if not (_ASKS_HOW_SOON.search(question) and ASKS_ABOUT_TIMING.search(question)):
+        return ""
+    about = [c for c in gated if c.names_focus or not analysis.focus]
+    if any(SAYS_WHEN.search(c.text) for c in about):
+        return ""
+    return TIMING_NOT_GIVEN
 
 
 _REGARDING = re.compile(r"\(regarding (.+?)\)")
@@ -756,7 +777,12 @@ class ExtractiveDrafter(Drafter):
         if analysis.bodies:
             gated = prefer_the_body_asked(gated, analysis)
         gated, note = self._about_the_drug_asked(gated, analysis)
-        note = note or duration_not_given(gated, analysis) or body_not_heard(gated, analysis)
+        note = (
+            note
+            or duration_not_given(gated, analysis)
+            or timing_not_given(gated, analysis)
+            or body_not_heard(gated, analysis)
+        )
         opening = self.opener(gated, analysis) if gated and speaks_to(gated, analysis) else None
         if opening is None:
             return NOT_ANSWERED

@@ -539,8 +539,10 @@ NAMES_A_THRESHOLD = re.compile(
 NAMES_POINTS = re.compile(r"\bscores? \d+(\.\d+)?( points?)?\b|\b\d+(\.\d+)? points?\b", re.I)
 # "Does it matter how quickly we treat it?", "How soon should the nerve be repaired?": when.
 ASKS_ABOUT_TIMING = re.compile(
-    r"\bhow (quickly|soon|fast|early|late)\b|\b(timing|delay(ed|s)?)\b|\bwhen to (treat|start|"
-    r"operate|repair|refer)\b",
+    # When to act, not how fast something happens ("How quickly does foot drop recover?").
+    r"\bhow (quickly|soon|fast|early|late)\b(?=[^?]*\b(treat|start|begin|operat|repair|graft|"
+    r"refer|give|giv|intervene|decompress)\w*)|\b(timing|delay(ed|s)?)\b|"
+    r"\bwhen to (treat|start|operate|repair|refer)\b",
     re.IGNORECASE,
 )
 SAYS_WHEN = re.compile(
