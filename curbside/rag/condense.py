@@ -201,6 +201,8 @@ def topic_of(question: str) -> str:
     topic = _LEADING_ACTION.sub("", topic)
     topic = _LEADING_NOUN.sub("", topic)  # "the role of IVIg in MMN" -> "IVIg in MMN"
     topic = re.sub(r"^(a|an|the|my|our|your)\s+", "", topic, flags=re.IGNORECASE)
+    # "How common is each of A and B?" is about A and B.
+    topic = re.sub(r"^(each|both|either)\s+of\s+", "", topic, flags=re.IGNORECASE)
     topic = re.sub(r"\s+", " ", topic).strip()
     lead = _ASPECT_LEAD.match(topic)  # matches the empty string when there is no lead
     if lead and lead.group(0):
@@ -358,6 +360,12 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
             pronoun = _IT
         rewritten = pronoun.sub(lambda _: topic, question, count=1)
         return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
+    compared = _compared_items(previous) if _EACH.search(question) else None
+    if compared:
+        # "How common is each?" after "... a polyneuropathy vs a focal neuropathy?" asks about
+        # both things compared: "How common is each of polyneuropathy and focal neuropathy?".
+        asked_of_each = _EACH.sub(lambda m: f"{m.group(0)} of {compared}", question, count=1)
+        return f"{asked_of_each.rstrip('?. ')} (regarding {topic})?"
     # "they", "them", "these": most often the patients, not the condition ("What if they
     # already have diabetic neuropathy?"); the topic goes beside the question instead.
     if re.match(r"^\s*what if\b", question, re.IGNORECASE):
@@ -370,6 +378,49 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         if spelled:
             return spelled
     return f"{new_part or question.rstrip('?')} (regarding {topic})?"
+
+
+_EACH = re.compile(r"\b(each|both|either)\b(?!\s+of\b)", re.IGNORECASE)
+# "X vs Y", "X versus Y": the one or two words on each side, past an article.
+_VERSUS = re.compile(
+    r"(?:\b(?:an?|the)\s+)?\b(?P<first>[\w'/-]+(?:\s+[\w'/-]+)?)\s+(?:vs\.?|versus)\s+"
+    r"(?:(?:an?|the)\s+)?(?P<second>[\w'/-]+(?:\s+[\w'/-]+)?)",
+    re.IGNORECASE,
+)
+_NOT_AN_ITEM = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "as",
+        "for",
+        "in",
+        "of",
+        "on",
+        "to",
+        "with",
+        "what",
+        "which",
+        "is",
+        "are",
+        "counts",
+    ]
+)
+
+
+def _compared_items(question: str) -> str | None:
+    """ "polyneuropathy and focal neuropathy" from "... counts as a polyneuropathy vs a focal
+    neuropathy?"; None when the question compares nothing by "vs" or "versus"."""
+    found = _VERSUS.search(question)
+    if found is None:
+        return None
+    items = []
+    for part in (found["first"], found["second"]):
+        words = [w for w in part.split() if w.lower() not in _NOT_AN_ITEM]
+        if not words:
+            return None
+        items.append(" ".join(words))
+    return " and ".join(items)
 
 
 # A pronoun that stands for the topic itself ("Is it recommended?", "How is that treated?").

@@ -599,3 +599,19 @@ def test_follow_ups_from_the_third_development_set_read_as_questions(
         standalone = rule_based_standalone(follow_up, turns)
         assert standalone == expected
         turns.append(Turn(question=standalone))
+
+
+def test_each_names_the_things_compared_the_turn_before() -> None:
+    history = _asked(
+        "Scleroderma pt with abnormal nerve conductions - what pattern counts as a "
+        "polyneuropathy vs a focal neuropathy?"
+    )
+    rewritten = rule_based_standalone("How common is each?", history)
+    assert rewritten.startswith("How common is each of polyneuropathy and focal neuropathy ("), (
+        rewritten
+    )
+    # Nothing compared by "vs": "each" is left as asked.
+    plain = rule_based_standalone(
+        "How common is each?", _asked("What forms of neuropathy occur in SSc?")
+    )
+    assert " each of " not in plain, plain
