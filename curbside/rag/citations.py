@@ -34,6 +34,13 @@ _META = re.compile(
     re.IGNORECASE,
 )
 NOT_COVERED_MARK = re.compile(r"sources? (do|does) not (answer|cover|address)", re.IGNORECASE)
+# Not a claim only when that is all the sentence says: "The sources do not cover dosing, but
+# amputation is first-line" carries a claim past the mark and is checked like any other.
+_ONLY_NOT_COVERED = re.compile(
+    r"^(the )?([\w-]+ )?sources? (do|does) not (answer|cover|address)\b"
+    r"(?![^.]*(\bbut\b|\bhowever\b|\balthough\b|\bwhile\b|\bwhereas\b|\bthough\b|;|:))",
+    re.IGNORECASE,
+)
 MAX_RANGE = 50  # "[1-999]" is not a real citation; cap expansion
 
 
@@ -145,7 +152,7 @@ def is_claim(clean: str, block: BlockKind) -> bool:
             or bool(re.search(r"\d", clean))
             or bool(_HEADING_CLAIM_VERB.search(clean))
         )
-    if clean.endswith("?") or NOT_COVERED_MARK.search(clean):
+    if clean.endswith("?") or _ONLY_NOT_COVERED.match(clean):
         return False
     if _META.match(clean) and len(content_words(clean)) < 6:
         return False

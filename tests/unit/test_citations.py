@@ -307,6 +307,21 @@ def test_a_section_saying_what_is_not_addressed_keeps_its_heading(evidence: Evid
     assert "## Management" not in result.text
 
 
+def test_a_claim_riding_on_a_not_covered_statement_is_checked(evidence: Evidence) -> None:
+    # "The sources do not cover X" is no claim; a claim after "but" or ";" is one, and an
+    # unsupported one is dropped rather than delivered unchecked.
+    assert not is_claim("The indexed sources do not address the timing asked about.", "paragraph")
+    riding = "The sources do not cover dosing, but amputation is the first-line treatment."
+    assert is_claim(riding, "paragraph")
+    assert is_claim("Amputation is first-line; the sources do not address timing.", "paragraph")
+    draft = (
+        "Mononeuritis multiplex occurs in systemic lupus erythematosus and may cause foot drop [2].\n\n"
+        f"{riding}\n"
+    )
+    result = enforce_citations(draft, evidence, WordRuleScorer(), THRESHOLD)
+    assert "amputation" not in result.text.lower(), result.text
+
+
 def test_heading_smuggling_an_unsupported_claim_is_dropped(evidence: Evidence) -> None:
     draft = (
         "## Rituximab cures foot drop in lupus\n"
