@@ -232,7 +232,9 @@ _LIST_INTRO = re.compile(
     r"(?:,\s*[^?;:,]+)*)",
     re.I,
 )
-_ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|versus|vs\.?)\s+", re.I)
+# "aged 80 or older", "6 weeks or more": a bound, not a second item.
+_A_BOUND = r"(?!(?:older|younger|more|less|fewer|greater|longer|shorter|above|below|over|under)\b)"
+_ITEM_SPLIT = re.compile(rf"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|versus|vs\.?)\s+{_A_BOUND}", re.I)
 _ITEM_LEAD = re.compile(r"^(the|a|an|patients with|people with|those with|in|with)\s+", re.I)
 
 
@@ -335,7 +337,7 @@ def _split_items(text: str) -> list[str]:
     return parts
 
 
-_OR_LIST = re.compile(r"\s*,\s*(?:or\s+)?|\s+(?:or|versus|vs\.?)\s+", re.IGNORECASE)
+_OR_LIST = re.compile(rf"\s*,\s*(?:or\s+)?|\s+(?:or|versus|vs\.?)\s+{_A_BOUND}", re.IGNORECASE)
 
 
 def _is_setting_of_options(items: list[str]) -> bool:

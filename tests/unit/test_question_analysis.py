@@ -468,3 +468,16 @@ def test_seizures_name_epilepsy() -> None:
     from curbside.rag.lexicon import entities_in
 
     assert "epilepsy" in [e.name for e in entities_in("Seizures may favour a gabapentinoid.")]
+
+
+def test_a_bound_is_not_a_second_listed_item() -> None:
+    # "aged 80 or older" is one group of patients: the answer once said "The indexed
+    # sources do not address patients aged 80" and "... older after aneurysmal SAH".
+    analysis = analyze_question(
+        "Is aneurysm repair justified for the patients aged 80 or older after aneurysmal "
+        "subarachnoid hemorrhage?"
+    )
+    assert analysis.facets == [], [f.name for f in analysis.facets]
+    # A real "or" list still is one.
+    options = analyze_question("Residual fundus or neofundus after sleeve gastrectomy?")
+    assert [f.name for f in options.facets] == ["Residual fundus", "neofundus"]
