@@ -478,8 +478,8 @@ _TIME_SPAN = re.compile(r"\b(hours?|days?|weeks?|months?|years?)\b", re.IGNORECA
 _SAME_SETTING = {
     w: {w, *others}
     for w, others in {
-        "pregnant": content_words("pregnancy childbearing"),
-        "pregnancy": content_words("pregnant childbearing"),
+        "pregnant": content_words("pregnancy childbearing child-bearing"),
+        "pregnancy": content_words("pregnant childbearing child-bearing"),
     }.items()
 }
 

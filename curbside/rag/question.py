@@ -225,7 +225,8 @@ def _without_dangling_words(phrase: str) -> str:
 _LIST_INTRO = re.compile(
     # "... which of these tests are recommended: A, B, or C?" lists after a colon.
     r"(?:\b(?:such as|including|like|e\.g\.,?|namely|compare|comparing|between|among|"
-    r"in|with|for|of|due to|caused by)\s+|:\s*)"
+    r"in|with|for|of|due to|caused by|(?:also|already) ha(?:ve|s)|(?:if|when) (?:they|he|she|"
+    r"the patient) ha(?:ve|s))\s+|:\s*)"
     r"(?P<items>[^?;:]+?(?:,\s*|\s+)(?:and|or|versus|vs\.?)\s+[^?;:,]+"
     # "..., tramadol or tapentadol, valproic acid or alpha-lipoic acid be used": the list
     # goes on past a second "or".
@@ -364,7 +365,8 @@ def _syntactic_items(question: str) -> list[str]:
         items[0] = _INTRO_WORD.sub("", items[0])
         # "In painful diabetic neuropathy, should opioids, tramadol or ..." -> the list
         # starts where the question does; the clause before it is the setting.
-        for k in range(len(items) - 1, -1, -1):
+        # (Not from the last item: "..., or are a woman who could get pregnant" is an item.)
+        for k in range(len(items) - 2, -1, -1):
             asked = _ASKING.match(items[k])
             if asked:
                 items = [items[k][asked.end() :], *items[k + 1 :]]
@@ -643,6 +645,14 @@ _CIRCUMSTANCE_ASKED = re.compile(
 )
 
 
+_BARE_SETTING = {
+    "pregnant": "in pregnancy",
+    "pediatric": "in children",
+    "paediatric": "in children",
+    "elderly": "in older adults",
+}
+
+
 def make_title(analysis: QuestionAnalysis) -> str:
     """A short noun phrase for the answer's title, built from the analysis, never cut from
     the question's words by position (which once gave "Should the-up of ... include")."""
@@ -735,6 +745,8 @@ def make_title(analysis: QuestionAnalysis) -> str:
         extra = analysis.constraints[0]
         said = {w.lower() for w in re.findall(r"[\w'-]+", title)}
         # ("after oxaliplatin" adds nothing to "duloxetine in neuropathy and oxaliplatin")
+        # A bare word ("pregnant", "paediatric") is said as a setting: "... in pregnancy".
+        extra = _BARE_SETTING.get(extra.lower(), extra)
         words = re.findall(r"[\w'-]+", extra)
         words = words[1:] if len(words) > 1 else words  # past "after", "in", "during"
         new_words = [w for w in words if w.lower() not in said]
@@ -760,10 +772,16 @@ def _capital_only_at_the_start(title: str, question: str) -> str:
     title. Proper names keep their capital ("Sjogren's", "Takayasu arteritis")."""
     # The question's first word, and the first of a topic carried from an earlier turn
     # ("Steroid dose (regarding Relapsing MPA)?").
+    return title[:1] + written_small(title[1:], question)
+
+
+def written_small(text: str, question: str) -> str:
+    """`text` with the words that were capitalised only because they began the question
+    (or the topic carried from an earlier turn) written small."""
     starts = re.findall(r"(?:^\s*|\(regarding )([A-Z][a-z]+)\b(?!['\u2019-])", question)
     for word in set(starts) - _proper_words():
-        title = title[:1] + re.sub(rf"\b{word}\b", word.lower(), title[1:])
-    return title
+        text = re.sub(rf"\b{word}\b", word.lower(), text)
+    return text
 
 
 @functools.cache

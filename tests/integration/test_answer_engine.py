@@ -915,6 +915,22 @@ def test_listed_treatments_are_options_not_conditions(engine: AnswerEngine) -> N
             "In ANCA vasculitis with RPGN, should I add plasma exchange?",
             r"rapidly progressive glomerulonephritis, plasma exchange may be considered",
         ),
+        # NICE speaks of drop foot "of central neurological origin", the group MS belongs to.
+        (
+            "Does NICE support a foot drop stimulator for drop foot in MS?",
+            r"appears adequate to support its use",
+        ),
+        # Who decides is a team, not the condition the stimulator is for.
+        (
+            "Who should decide on an implanted foot drop stimulator for drop foot in MS?",
+            r"healthcare team including rehabilitation specialists",
+        ),
+        # A list of comorbidities: each is looked for; none is a reason to say nothing.
+        (
+            "Painful diabetic neuropathy - which drug would you pick if they also have "
+            "depression, epilepsy, CKD stage 4, or are a woman who could get pregnant?",
+            r"depression or anxiety may favour a TCA or SNRI",
+        ),
     ],
 )
 def test_a_question_in_a_clinicians_words_is_answered(
@@ -924,6 +940,19 @@ def test_a_question_in_a_clinicians_words_is_answered(
     assert not answer.not_covered, answer.text
     assert_well_cited(answer)
     assert re.search(opening, first_claim(answer)), first_claim(answer)
+
+
+def test_a_listed_comorbidity_no_source_addresses_is_said_so(engine: AnswerEngine) -> None:
+    answer = engine.ask(
+        "Painful diabetic neuropathy - which drug would you pick if they also have depression, "
+        "epilepsy, CKD stage 4, or are a woman who could get pregnant?"
+    )
+    assert [f.name for f in answer.analysis.facets] == ["depression", "epilepsy", "CKD stage 4"]
+    assert (
+        "The indexed sources do not address painful diabetic neuropathy in CKD stage 4."
+        in answer.text
+    ), answer.text
+    assert answer.title == "Treatment of painful diabetic neuropathy in pregnancy"
 
 
 @pytest.mark.parametrize(

@@ -451,6 +451,9 @@ def test_a_setting_the_sources_name_in_other_words_is_indexed() -> None:
     assert "pregnant" in analysis.constraints
     childbearing = set(content_words("Valproate is avoided in women of childbearing potential."))
     assert missing_setting([childbearing], analysis) is None
+    # ...as the AAN writes it
+    hyphen = set(content_words("Valproic acid: not for patients of child-bearing potential."))
+    assert missing_setting([hyphen], analysis) is None
     assert missing_setting([set(content_words("Valproate dosing in adults."))], analysis) == (
         "pregnant"
     )
@@ -481,3 +484,16 @@ def test_a_bound_is_not_a_second_listed_item() -> None:
     # A real "or" list still is one.
     options = analyze_question("Residual fundus or neofundus after sleeve gastrectomy?")
     assert [f.name for f in options.facets] == ["Residual fundus", "neofundus"]
+
+
+def test_comorbidities_listed_after_have_are_facets() -> None:
+    analysis = analyze_question(
+        "Painful diabetic neuropathy - which drug would you pick if they also have depression, "
+        "epilepsy, CKD stage 4, or are a woman who could get pregnant?"
+    )
+    assert [f.name for f in analysis.facets] == ["depression", "epilepsy", "CKD stage 4"]
+    assert [c.name for c in analysis.focus] == ["Painful diabetic neuropathy"]
+    # a bare setting word is said as a setting in the title, not tacked on
+    assert analysis.title == "Treatment of painful diabetic neuropathy in pregnancy"
+    # "have" without a list is no list
+    assert analyze_question("Do patients with MMN have sensory loss?").facets == []

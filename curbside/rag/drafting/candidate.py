@@ -31,6 +31,10 @@ class Candidate:
     names_focus: bool = False
     names_focus_directly: bool = False  # the focus's own words, not a related term
     names_population: bool = False
+    # Its source names the population somewhere: "drop foot of central neurological origin"
+    # speaks of MS in the NICE guidance that lists MS among those origins; "rituximab in
+    # ANCA-associated vasculitis" does not speak of EGPA in a trial that never names it.
+    source_names_population: bool = False
     names_finding: bool = False  # any finding, treatment or test of the lexicon
     names_broad_finding: bool = False  # nerve damage anywhere (lexicon.BROAD_FINDINGS)
     # A condition the question does not name ("In Sjogren's syndrome with ...", for a question

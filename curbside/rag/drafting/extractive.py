@@ -99,6 +99,7 @@ from curbside.rag.question import (
     analyze_question,
     mentions,
     noun_name,
+    written_small,
 )
 from curbside.rag.text import content_words, split_sentences
 
@@ -413,7 +414,10 @@ def speaks_to(gated: list[Candidate], analysis: QuestionAnalysis) -> bool:
         and treatments
         and not any(
             (
+                # "drop foot of central neurological origin" speaks of MS, in a source
+                # that names MS among those origins
                 c.names_population
+                or (c.source_names_population and names_a_group_holding_it(c.text, analysis))
                 if analysis.populations
                 else any(mentions(c.text, x) for x in conditions)
             )
@@ -584,9 +588,9 @@ class ExtractiveDrafter(Drafter):
             ]
             # An abbreviation means what its own source defines it as ("DM" is diabetes
             # mellitus in a diabetes abstract, dermatomyositis in the DM/PM cohort).
-            defined = abbreviations_defined(
-                " ".join([source.meta.title, *(p.text for p in source.passages)])
-            )
+            source_text = " ".join([source.meta.title, *(p.text for p in source.passages)])
+            defined = abbreviations_defined(source_text)
+            source_names_population = any(mentions(source_text, c) for c in analysis.populations)
             for passage in source.passages:
                 about_section = bool(ABOUT_THE_SOURCE_SECTION.search(passage.section.strip()))
                 for position, sentence in enumerate(split_sentences(passage.text)):
@@ -606,6 +610,7 @@ class ExtractiveDrafter(Drafter):
                                 source_title=source.meta.title,
                                 first_in_passage=position == 0,
                                 from_bodies=from_bodies,
+                                source_names_population=source_names_population,
                                 about_source=about_section
                                 or bool(ABOUT_THE_SOURCE.search(sentence)),
                             ),
@@ -1014,7 +1019,8 @@ class ExtractiveDrafter(Drafter):
         # is not a claim to cite).
         lines = [cite(opening), ""]
         order = SECTION_ORDER.get(analysis.type, SECTION_ORDER["other"])
-        focus = analysis.focus[0].name if analysis.focus else ""
+        # "Painful diabetic neuropathy - which drug ...?": small inside a sentence
+        focus = written_small(analysis.focus[0].name, analysis.question) if analysis.focus else ""
         notes_under = {
             by_entity: [NOT_ADDRESSED.format(what=_missing_facet(f, focus)) for f in missing],
             CAVEATS: [caveat] if caveat else [],

@@ -55,6 +55,7 @@ from curbside.rag.drafting.statements import (
     ASKS_TO_COMPARE,
     ASKS_WHAT_IT_SHOWS,
     ASKS_WHAT_TO_AVOID,
+    ASKS_WHO_ACTS,
     ASKS_WITHOUT_DRUGS,
     CAUSE_UNCLEAR,
     EVIDENCE_CLASS,
@@ -70,6 +71,7 @@ from curbside.rag.drafting.statements import (
     NAMES_AN_EFFECT_SIZE,
     NAMES_POINTS,
     NAMES_THE_COMMONEST,
+    NAMES_WHO_ACTS,
     PREVENTS,
     RECOMMENDS,
     REPORTS_A_RESULT,
@@ -417,6 +419,12 @@ OPENING_RULES: tuple[Rule, ...] = (
         '"Which ones should I avoid?" opens with advice against.',
         lambda q: _asks_a_list(q) and q.asks(ASKS_WHAT_TO_AVOID),
         lambda c, q: bool(ADVISES_AGAINST.search(c.text)),
+    ),
+    Prefer.said(
+        '"Who should decide on an implanted stimulator?" opens with who decides (a '
+        "multidisciplinary team), not with the condition it is for.",
+        ASKS_WHO_ACTS,
+        NAMES_WHO_ACTS,
     ),
     Prefer.said(
         "Scored criteria: the threshold, when a threshold is asked.",

@@ -262,6 +262,19 @@ ASKS_ABOUT_SCOPE = re.compile(
     re.IGNORECASE,
 )
 STATES_SCOPE = re.compile(r"\b(appl(y|ies)|covers?)\b", re.IGNORECASE)  # "(do not) apply to"
+# "Who should decide on an implanted one?" asks who does it (a team, a specialist), not
+# whom it is for ("Who should be assessed?" is about patients, and is left alone).
+ASKS_WHO_ACTS = re.compile(
+    r"\bwho (should|must|can|will|would|is to) (decide|choose|select|manage|supervise|"
+    r"deliver|perform|prescribe|do|run|lead|follow up)\b|\bwho decides\b",
+    re.IGNORECASE,
+)
+NAMES_WHO_ACTS = re.compile(
+    r"\b(team|specialists?|specialist services?|neurologists?|rheumatologists?|surgeons?|"
+    r"physicians?|clinicians?|general practitioners?|multidisciplinary|therapists?|"
+    r"physiotherapists?|nurses?)\b",
+    re.IGNORECASE,
+)
 # "What do nerve conduction studies usually show?" is answered by what they showed.
 ASKS_WHAT_IT_SHOWS = re.compile(r"\bwhat (do|does|did)\b[^?]{0,80}\b(show|find|reveal)\b", re.I)
 REPORTS_A_RESULT = re.compile(r"\b(showed|shows|found|revealed|demonstrated|detected)\b", re.I)
