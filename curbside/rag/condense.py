@@ -149,8 +149,25 @@ def topic_of(question: str) -> str:
     """The subject of a standalone question as a noun phrase, without question words or verbs:
     "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
     "ankle-foot orthosis for foot drop after stroke"."""
-    topic = _QUESTION_LEAD.sub("", spelled_out_contractions(question.strip()))
+    question = question.strip()
+    # "Diagnostic criteria for MMN? Pt has asymmetric hand weakness": the first question
+    # names the subject; what follows is the patient's story or a second question.
+    first, mark, rest = question.partition("?")
+    if mark and rest.strip() and len(first.split()) >= 2:
+        question = first + "?"
+    topic = _QUESTION_LEAD.sub("", spelled_out_contractions(question))
     topic = topic.rstrip("?. ").strip()
+    # "What forms does peripheral neuropathy in SSc take?" is about the neuropathy; the
+    # forms are what was asked of it.
+    topic = re.sub(
+        r"^[\w-]+(\s+of\s+[\w-]+)?\s+(do|does|did)\s+(?P<subject>.+?)\s+"
+        r"(take|have|cause|show|involve|include|produce|need|require)$",
+        r"\g<subject>",
+        topic,
+        flags=re.IGNORECASE,
+    )
+    # "Does duloxetine work better for X after A or after B?" is about duloxetine for X.
+    topic = re.sub(r"\s+(better|worse)(?=\s+(for|in|at|after|than)\b)", "", topic, flags=re.I)
     # "How common is X and who is at risk?": the second question is not part of the subject.
     topic = re.sub(r",?\s+and (who|what|which|how|when|why|where)\b.*$", "", topic, flags=re.I)
     # "What do nerve conduction studies usually show in X?" is about the studies in X.
@@ -256,7 +273,12 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     # and polymyositis", not the analysis's "peripheral neuropathy" without its setting.)
     short = len(own.split()) <= 12
     # "Can I call it diabetic ...?" has no subject in its own words ("I call ...").
-    worded = short and not re.match(r"^(i|we|you)\b", own, re.IGNORECASE)
+    # Nor does "findings would argue against MMN" (a noun phrase has no modal verb).
+    worded = (
+        short
+        and not re.match(r"^(i|we|you)\b", own, re.IGNORECASE)
+        and not re.search(r"\b(would|could|should|might|must|will|can)\b", own, re.I)
+    )
     topic = own if worded or not analysis.subject else analysis.subject
     if carried and (
         not any(e.kind in ("condition", "finding", "treatment") for e in entities_in(previous))
@@ -466,8 +488,8 @@ _ASKS_ANEW = re.compile(r"^(who|what|which|when|where|why|how|if|whether|is|are|
 _REGARDING = re.compile(r"\s*\(regarding (?P<topic>.+)\)\s*\?*\s*$", re.IGNORECASE)
 _ASPECT_LEAD = re.compile(
     r"^((the|most|more|less|common|commonest|frequent|usual|main|typical|best|recommended|"
-    r"first-line|second-line)\s+)*"
-    r"((causes?|treatments?|therapy|management|dose|dosing|dosage|diagnosis|work-?up|"
+    r"first-line|second-line|diagnostic|classification)\s+)*"
+    r"((causes?|treatments?|therapy|management|dose|dosing|dosage|diagnosis|work-?up|criteria|"
     r"evaluation|prognosis|outcomes?|mechanisms?|risks?|prevention|signs|symptoms|features|"
     r"drugs?|medications?|options|types?|kinds?|forms?|risk factors)"
     r"\s+(of|for|in)\s+)?",

@@ -493,7 +493,7 @@ QUESTION_WORDS = frozenset(
         # A clinician's chat words say nothing of the topic: "Worth sending anti-GM1
         # antibodies?", "Is MCTD really ...?", "which drug would you pick?"
         "worth send sending pick really realistically actually exactly made bother "
-        "anything something woman patient patients trying"
+        "anything something woman patient patients trying argue"
     )
 )
 

@@ -564,6 +564,8 @@ def test_the_circumstance_asked_comes_before_the_form_carried(engine: AnswerEngi
         ),
         # The plural names the condition: "The vasculitic neuropathies are ...".
         ("What exactly is a vasculitic neuropathy?", r"^The vasculitic neuropathies are"),
+        # What argues against a diagnosis is what excludes it.
+        ("What findings would argue against MMN?", r"exclude a diagnosis of MMN"),
         # What the state of knowledge is does not open an answer about a pattern.
         (
             "Scleroderma pt with abnormal nerve conductions - what pattern counts as a "
@@ -940,6 +942,15 @@ def test_a_question_in_a_clinicians_words_is_answered(
     assert not answer.not_covered, answer.text
     assert_well_cited(answer)
     assert re.search(opening, first_claim(answer)), first_claim(answer)
+
+
+def test_a_drug_they_cannot_take_is_not_advised(engine: AnswerEngine) -> None:
+    answer = engine.ask(
+        "What if they cannot take NSAIDs (regarding acute non-specific low back pain)?"
+    )
+    assert_well_cited(answer)
+    assert "only when NSAIDs cannot be used" in answer.text, answer.text
+    assert "Oral NSAIDs should be considered" not in answer.text, answer.text
 
 
 def test_a_listed_comorbidity_no_source_addresses_is_said_so(engine: AnswerEngine) -> None:

@@ -377,6 +377,30 @@ def test_a_treatment_without_its_condition_is_asked_about_the_condition_talked_a
             "What about in Sjogren's syndrome?",
             "How often does foot drop occur in Sjogren's syndrome?",
         ),
+        # "it" is the subject of the first question, not the patient's story after it...
+        (
+            "Diagnostic criteria for MMN? Pt has asymmetric hand weakness, no sensory loss",
+            "What findings would argue against it?",
+            "What findings would argue against MMN?",
+        ),
+        # ...nor the forms that were asked of it...
+        (
+            "What forms does peripheral neuropathy in systemic sclerosis take?",
+            "How is it treated?",
+            "How is peripheral neuropathy in systemic sclerosis treated?",
+        ),
+        # ...nor a comparison the earlier question asked ("better").
+        (
+            "Does duloxetine work better for chemo neuropathy after oxaliplatin?",
+            "Is it well tolerated?",
+            "Is duloxetine for chemo neuropathy after oxaliplatin well tolerated?",
+        ),
+        # A phrase with a modal verb is no subject: the analysis names it.
+        (
+            "What findings would argue against MMN?",
+            "Worth sending anti-GM1 antibodies?",
+            "Worth sending anti-GM1 antibodies (regarding MMN)?",
+        ),
     ],
 )
 def test_chains_read_as_whole_questions(earlier: str, follow_up: str, standalone: str) -> None:

@@ -278,6 +278,11 @@ def timing_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> str:
     return TIMING_NOT_GIVEN
 
 
+_CANNOT_TAKE = re.compile(
+    r"\b(?:can ?n[o']t|cannot|unable to) (?:take|tolerate|use|have) (?P<what>[\w' /-]{2,40}?)"
+    r"(?=\s*[(?,.;]|\s+(?:because|due|since|and|or)\b|$)",
+    re.IGNORECASE,
+)
 _REGARDING = re.compile(r"\(regarding (.+?)\)")
 # Anywhere in the question: "Once pregabalin has controlled the pain, how long should I keep
 # it going?"
@@ -811,6 +816,17 @@ class ExtractiveDrafter(Drafter):
             next_steps = [c for c in further if AFTER_FAILURE.search(c.text)]
             advice = [c for c in further if c not in next_steps and RECOMMENDS.search(c.text)]
             further = next_steps + advice
+        ruled_out = _CANNOT_TAKE.search(analysis.question)
+        if ruled_out:
+            # "What if they cannot take NSAIDs?" is not answered by how to use NSAIDs; what
+            # to give when they cannot be used or are not tolerated stays.
+            words = set(content_words(ruled_out["what"]))
+            further = [
+                c
+                for c in further
+                if AFTER_FAILURE.search(c.text)
+                or not (words & set(content_words(c.text)) and RECOMMENDS.search(c.text))
+            ]
         further = [c for c in further if c not in bridge]
         chosen += self._rest(further, chosen, floor)
         chosen += self._guideline_point(further, chosen, floor)

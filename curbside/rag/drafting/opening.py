@@ -53,6 +53,7 @@ from curbside.rag.drafting.statements import (
     ASKS_FOR_THE_COMMONEST,
     ASKS_IF_IT_OCCURS,
     ASKS_TO_COMPARE,
+    ASKS_WHAT_EXCLUDES,
     ASKS_WHAT_IT_SHOWS,
     ASKS_WHAT_TO_AVOID,
     ASKS_WHO_ACTS,
@@ -75,6 +76,7 @@ from curbside.rag.drafting.statements import (
     PREVENTS,
     RECOMMENDS,
     REPORTS_A_RESULT,
+    SAYS_WHAT_EXCLUDES,
     SAYS_WHEN,
     STATES_SCOPE,
     answers_the_type,
@@ -419,6 +421,11 @@ OPENING_RULES: tuple[Rule, ...] = (
         '"Which ones should I avoid?" opens with advice against.',
         lambda q: _asks_a_list(q) and q.asks(ASKS_WHAT_TO_AVOID),
         lambda c, q: bool(ADVISES_AGAINST.search(c.text)),
+    ),
+    Prefer.said(
+        '"What findings would argue against MMN?" opens with what excludes the diagnosis.',
+        ASKS_WHAT_EXCLUDES,
+        SAYS_WHAT_EXCLUDES,
     ),
     Prefer.said(
         '"Who should decide on an implanted stimulator?" opens with who decides (a '

@@ -262,6 +262,16 @@ ASKS_ABOUT_SCOPE = re.compile(
     re.IGNORECASE,
 )
 STATES_SCOPE = re.compile(r"\b(appl(y|ies)|covers?)\b", re.IGNORECASE)  # "(do not) apply to"
+# "What findings would argue against MMN?" asks what excludes the diagnosis.
+ASKS_WHAT_EXCLUDES = re.compile(
+    r"\b(argues?|speaks?|points?|counts?|weighs?) against\b|\b(exclude|excludes|rule out|"
+    r"rules out)\b",
+    re.IGNORECASE,
+)
+SAYS_WHAT_EXCLUDES = re.compile(
+    r"\bexclud\w*|\bargues? against\b|\bnot consistent with\b|\brules? out\b|\bred flags?\b",
+    re.IGNORECASE,
+)
 # "Who should decide on an implanted one?" asks who does it (a team, a specialist), not
 # whom it is for ("Who should be assessed?" is about patients, and is left alone).
 ASKS_WHO_ACTS = re.compile(
