@@ -166,8 +166,17 @@ def topic_of(question: str) -> str:
         topic,
         flags=re.IGNORECASE,
     )
-    # "Does duloxetine work better for X after A or after B?" is about duloxetine for X.
-    topic = re.sub(r"\s+(better|worse)(?=\s+(for|in|at|after|than)\b)", "", topic, flags=re.I)
+    # "Does duloxetine work better for X after A or after B?" is about duloxetine for X: the
+    # settings compared were what it asked of it.
+    compared = re.compile(r"\s+(better|worse)(?=\s+(for|in|at|after|than)\b)", re.IGNORECASE)
+    if compared.search(topic):
+        topic = compared.sub("", topic)
+        topic = re.sub(
+            r"\s+(after|in|with|during)\s+[^,]+?\s+or\s+((after|in|with|during)\s+)?[^,]+$",
+            "",
+            topic,
+            flags=re.IGNORECASE,
+        )
     # "How common is X and who is at risk?": the second question is not part of the subject.
     topic = re.sub(r",?\s+and (who|what|which|how|when|why|where)\b.*$", "", topic, flags=re.I)
     # "What do nerve conduction studies usually show in X?" is about the studies in X.

@@ -944,6 +944,16 @@ def test_a_question_in_a_clinicians_words_is_answered(
     assert re.search(opening, first_claim(answer)), first_claim(answer)
 
 
+def test_a_question_about_tolerability_is_answered_with_harms(engine: AnswerEngine) -> None:
+    # Asked as a comparison ("compared with placebo"), whose layout has no "How often"
+    # section: the adverse-event rates filed there are shown, not dropped.
+    answer = engine.ask("Is duloxetine for chemo neuropathy well tolerated compared with placebo?")
+    assert_well_cited(answer)
+    assert "Mild adverse events were reported by 16%" in answer.text, answer.text
+    # how well it works is not how well it is tolerated
+    assert "reduced pain more than placebo" not in answer.text, answer.text
+
+
 def test_a_drug_they_cannot_take_is_not_advised(engine: AnswerEngine) -> None:
     answer = engine.ask(
         "What if they cannot take NSAIDs (regarding acute non-specific low back pain)?"

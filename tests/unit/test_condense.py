@@ -389,11 +389,11 @@ def test_a_treatment_without_its_condition_is_asked_about_the_condition_talked_a
             "How is it treated?",
             "How is peripheral neuropathy in systemic sclerosis treated?",
         ),
-        # ...nor a comparison the earlier question asked ("better").
+        # ...nor a comparison the earlier question asked ("better", and what it compared).
         (
-            "Does duloxetine work better for chemo neuropathy after oxaliplatin?",
+            "Does duloxetine work better for chemo neuropathy after oxaliplatin or after a taxane?",
             "Is it well tolerated?",
-            "Is duloxetine for chemo neuropathy after oxaliplatin well tolerated?",
+            "Is duloxetine for chemo neuropathy well tolerated?",
         ),
         # A phrase with a modal verb is no subject: the analysis names it.
         (

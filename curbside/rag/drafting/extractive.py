@@ -67,6 +67,7 @@ from curbside.rag.drafting.statements import (
     AFTER_FAILURE,
     AMOUNT,
     ASKS_ABOUT_TIMING,
+    ASKS_FOR_HARMS,
     ASKS_FOR_RISK,
     ASKS_FOR_THE_FIRST_LINE,
     FARES,
@@ -74,6 +75,7 @@ from curbside.rag.drafting.statements import (
     LATER_LINE,
     LEANS_ON_CONTEXT,
     LIKE_ANOTHER,
+    NAMES_A_HARM,
     NAMES_A_RISK,
     PREVENTS,
     RECOMMENDS,
@@ -816,6 +818,11 @@ class ExtractiveDrafter(Drafter):
             next_steps = [c for c in further if AFTER_FAILURE.search(c.text)]
             advice = [c for c in further if c not in next_steps and RECOMMENDS.search(c.text)]
             further = next_steps + advice
+        if ASKS_FOR_HARMS.search(analysis.question):
+            # "Is it well tolerated compared with placebo?" is answered by its adverse events,
+            # not by how well it works: the harms reported, when any are.
+            harms = [c for c in further if NAMES_A_HARM.search(c.text)]
+            further = harms if [c for c in harms if c is not opening] else further
         ruled_out = _CANNOT_TAKE.search(analysis.question)
         if ruled_out:
             # "What if they cannot take NSAIDs?" is not answered by how to use NSAIDs; what
@@ -1041,7 +1048,14 @@ class ExtractiveDrafter(Drafter):
             by_entity: [NOT_ADDRESSED.format(what=_missing_facet(f, focus)) for f in missing],
             CAVEATS: [caveat] if caveat else [],
         }
-        for name in [by_entity if n == BY_CONDITION else n for n in order]:
+        names = [by_entity if n == BY_CONDITION else n for n in order]
+        # A chosen point under a section the question type does not list ("How often it
+        # occurs" in a comparison: adverse event rates) is shown before the caveats, not
+        # dropped.
+        unlisted = [n for n in grouped if n not in names]
+        at = names.index(CAVEATS) if CAVEATS in names else len(names)
+        names[at:at] = unlisted
+        for name in names:
             points = grouped.get(name, [])
             notes = notes_under.get(name, [])
             if not points and not notes:

@@ -469,7 +469,8 @@ OPENING_RULES: tuple[Rule, ...] = (
     Prefer(
         '"Main side effects of tricyclics, ...?" opens with adverse effects, not with the '
         "recommendation to offer them.",
-        lambda q: q.asks(ASKS_FOR_HARMS) and q.known,
+        # (A named drug is enough: "Is duloxetine well tolerated compared with placebo?")
+        lambda q: q.asks(ASKS_FOR_HARMS) and (q.known or bool(q.analysis.treatments)),
         lambda c, q: bool(NAMES_A_HARM.search(c.text)),
     ),
     Prefer(
