@@ -356,3 +356,34 @@ def test_a_cause_named_is_told_from_a_cause_unclear(sentence: str, names_a_cause
     assert (bool(NAMES_A_CAUSE.search(sentence)) and not CAUSE_UNCLEAR.search(sentence)) is (
         names_a_cause
     )
+
+
+def test_the_guideline_point_names_what_is_asked_about_before_the_population_alone() -> None:
+    """An all-research answer about foot drop in lupus gets the guideline statement naming
+    mononeuritis multiplex, not the one counting lupus syndromes; with none naming it, the
+    best-scored guideline statement still joins, and none joins an answer that has one."""
+    from curbside.rag.drafting.candidate import Candidate
+    from curbside.rag.drafting.extractive import ExtractiveDrafter
+
+    def candidate(text: str, score: float, guideline: bool, names_focus: bool) -> Candidate:
+        return Candidate(
+            text=text,
+            number=1,
+            passage_section="",
+            quality=1.0,
+            guideline=guideline,
+            names_focus=names_focus,
+            names_population=True,
+            names_finding=True,
+            score=score,
+        )
+
+    opening = candidate("Neuropathy in SLE favours the peroneal nerves.", 0.3, False, True)
+    counting = candidate(
+        "Seven of the 19 lupus syndromes involve peripheral nerves.", 0.2, True, False
+    )
+    naming = candidate("The SLICC criterion includes mononeuritis multiplex.", 0.15, True, True)
+    point = ExtractiveDrafter._guideline_point
+    assert point([opening, counting, naming], [opening], 0.15) == [naming]
+    assert point([opening, counting], [opening], 0.15) == [counting]
+    assert point([opening, counting, naming], [opening, counting], 0.15) == []

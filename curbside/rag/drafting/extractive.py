@@ -964,25 +964,26 @@ class ExtractiveDrafter(Drafter):
             per_source[candidate.number] = per_source.get(candidate.number, 0) + 1
         return picked
 
+    @staticmethod
     def _guideline_point(
-        self, gated: list[Candidate], chosen: list[Candidate], floor: float
+        gated: list[Candidate], chosen: list[Candidate], floor: float
     ) -> list[Candidate]:
         """Clinicians weigh guidelines first: when no chosen point comes from one, the best
         on-topic guideline statement joins if it answers at least half as well as the floor."""
         if any(c.guideline for c in chosen):
             return []
-        best = next(
-            (
-                c
-                for c in gated
-                if c.guideline
-                and c.on_topic
-                and not c.off_population
-                and c not in chosen
-                and not HEDGE.search(c.text)  # a recommendation, not its evidence grade
-            ),
-            None,
-        )
+        eligible = [
+            c
+            for c in gated
+            if c.guideline
+            and c.on_topic
+            and not c.off_population
+            and c not in chosen
+            and not HEDGE.search(c.text)  # a recommendation, not its evidence grade
+        ]
+        # One naming what is asked about (mononeuritis multiplex in lupus, for foot drop in
+        # lupus) before one about the population alone (how many lupus syndromes there are).
+        best = next((c for c in eligible if c.names_focus), None) or next(iter(eligible), None)
         if best is None or best.score < GUIDELINE_SHARE * floor:
             return []
         return [best]
