@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from curbside.rag.drafting.candidate import (
+    Candidate,
     aspect_words,
     known_share,
     shared_share,
 )
+from curbside.rag.drafting.extractive import ExtractiveDrafter
 from curbside.rag.drafting.layout import lead_with_first_point
 from curbside.rag.drafting.statements import (
     ABOUT_THE_SOURCE,
@@ -362,8 +364,6 @@ def test_the_guideline_point_names_what_is_asked_about_before_the_population_alo
     """An all-research answer about foot drop in lupus gets the guideline statement naming
     mononeuritis multiplex, not the one counting lupus syndromes; with none naming it, the
     best-scored guideline statement still joins, and none joins an answer that has one."""
-    from curbside.rag.drafting.candidate import Candidate
-    from curbside.rag.drafting.extractive import ExtractiveDrafter
 
     def candidate(text: str, score: float, guideline: bool, names_focus: bool) -> Candidate:
         return Candidate(
