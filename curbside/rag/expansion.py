@@ -32,6 +32,8 @@ THESAURUS: dict[str, tuple[str, ...]] = {
     # The AAN practice parameters say "distal symmetric polyneuropathy"; reviews and cohorts
     # often just "polyneuropathy".
     "distal symmetric polyneuropathy": ("polyneuropathy", "sensory polyneuropathy"),
+    # The bedside description of it: numbness in a stocking distribution.
+    "stocking numbness": ("distal symmetric polyneuropathy", "polyneuropathy"),
     "foot drop": (
         "drop foot",
         "peroneal neuropathy",

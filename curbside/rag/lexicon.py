@@ -355,6 +355,9 @@ ENTITIES: tuple[Entity, ...] = (
         "distal symmetric sensory polyneuropathy",
         "length-dependent polyneuropathy",
         "DSP",
+        # How a clinician describes it at the bedside ("symmetric stocking numbness").
+        "stocking numbness",
+        "stocking sensory loss",
     ),
     # Nervous-system involvement of a systemic disease, central or peripheral ("How common are
     # neurological manifestations in PAN?"). An aspect of the disease rather than a finding

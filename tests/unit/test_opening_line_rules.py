@@ -437,6 +437,14 @@ def test_no_opening_rule_leaves_the_answer_without_a_line() -> None:
             "Raynaud's phenomenon scores 3 points.",
             "A total score of 9 or more classifies a patient as having systemic sclerosis.",
         ),
+        # ...and a question naming no disease is not answered by what was seen in lupus.
+        (
+            "Is skin biopsy worth doing for suspected small fiber neuropathy?",
+            "Skin biopsy with IENF density may be considered for the diagnosis of distal small "
+            "fiber sensory polyneuropathy.",
+            "In SLE small-fiber neuropathy, skin biopsy results suggested loss of dorsal root "
+            "ganglion neurons.",
+        ),
     ],
 )
 def test_an_opening_rule_keeps_what_the_question_asks_for(
@@ -495,3 +503,106 @@ def test_a_condition_is_named_by_its_plural() -> None:
     assert term_pattern("neuropathy").search("Neuropathies of the feet")
     # Not a vowel before the y ("days" is the plural of "day"), nor short words.
     assert not term_pattern("day").search("daies")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        (
+            "In SLE small-fiber neuropathy, skin biopsy results suggested loss of neurons.",
+            "Is skin biopsy worth doing for suspected small fiber neuropathy?",
+            True,
+        ),
+        # Findings and tests are what such a question asks about, not a disease.
+        (
+            "Skin biopsy is a validated technique for measuring intraepidermal nerve fiber "
+            "density.",
+            "Is skin biopsy worth doing for suspected small fiber neuropathy?",
+            False,
+        ),
+        # The disease asked about in another form of its word.
+        (
+            "Neuropathies resembling diabetic neuropathy can also occur in prediabetes.",
+            "Can prediabetes cause a peripheral neuropathy?",
+            False,
+        ),
+        (
+            "No agent is recommended for the prevention of chemotherapy-induced peripheral "
+            "neuropathy.",
+            "Any role for venlafaxine in preventing chemo neuropathy?",
+            False,
+        ),
+        # ...or by the family it belongs to: NSVN is a vasculitic neuropathy.
+        (
+            "In this NSVN cohort, the diagnostic sensitivity of a combined nerve and muscle "
+            "biopsy was 58%.",
+            "What is the diagnostic sensitivity of a nerve biopsy for vasculitic neuropathy?",
+            False,
+        ),
+    ],
+)
+def test_a_sentence_about_a_disease_the_question_does_not_name(
+    sentence: str, question: str, expected: bool
+) -> None:
+    from curbside.rag.drafting.opening import names_a_disease_not_asked
+
+    assert names_a_disease_not_asked(sentence, question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "names_none"),
+    [
+        ("Is skin biopsy worth doing for suspected small fiber neuropathy?", True),
+        ("Is skin biopsy worth doing in lupus?", False),
+        # The disease is the conversation's: "they" have it.
+        ("Do they still need a muscle biopsy if there's a heliotrope rash?", False),
+        # Which disease causes it is what is asked.
+        ("What causes foot drop?", False),
+        # A disease the lexicon does not know is still a disease.
+        ("How is tarsal tunnel syndrome diagnosed and treated?", False),
+    ],
+)
+def test_a_question_that_names_no_disease(question: str, names_none: bool) -> None:
+    from curbside.rag.drafting.opening import Asked
+
+    assert Asked.of([], analyze_question(question)).names_no_disease is names_none
+
+
+def test_stocking_numbness_is_distal_symmetric_polyneuropathy() -> None:
+    from curbside.rag.expansion import expand_query
+    from curbside.rag.question import mentions
+
+    analysis = analyze_question("Symmetric stocking numbness - do I need an EMG/NCS?")
+    assert any(
+        mentions("Distal symmetric polyneuropathy is the most common neuropathy.", c)
+        for c in analysis.focus
+    )
+    assert "distal symmetric polyneuropathy" in expand_query("stocking numbness, EMG?")
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        # "Do I need an EMG or an MRI?" is answered by the evidence on doing them routinely,
+        # though that is a statement about the evidence...
+        ("Symmetric stocking numbness - do I need an EMG/NCS or an MRI spine?", 2),
+        # ...which does not open an answer to a question that asks something else.
+        ("How is distal symmetric polyneuropathy evaluated?", 1),
+    ],
+)
+def test_the_evidence_on_routine_testing_answers_whether_a_test_is_needed(
+    question: str, kept: int
+) -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    routine = candidate(
+        "Evidence supporting routine electrodiagnostic testing or neuraxis MRI in distal "
+        "symmetric polyneuropathy is lacking."
+    )
+    finding = candidate(
+        "When electrodiagnostic studies and examination signs disagree, the likelihood of "
+        "distal symmetric polyneuropathy is lower."
+    )
+    q = Asked.of([routine, finding], analyze_question(question))
+    rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "about the evidence" in r.why)
+    assert rule([routine, finding], q) == [routine, finding][2 - kept :]

@@ -89,6 +89,7 @@ from curbside.rag.drafting.statements import (
     speaks_to_one_form,
     speaks_to_the_form_asked,
 )
+from curbside.rag.lexicon import entities_in
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
     ASKS_FOR_CAUSES,
@@ -140,6 +141,20 @@ class Asked:
     @cached_property
     def circumstance(self) -> set[str]:
         return circumstance_words(self.analysis)
+
+    @cached_property
+    def names_no_disease(self) -> bool:
+        """The question speaks of no disease ("Is skin biopsy worth doing for suspected
+        small fiber neuropathy?") and does not ask which one causes something."""
+        return (
+            not self.analysis.families()
+            and not any(e.kind == "condition" for e in entities_in(self.question))
+            # The lexicon does not know every disease: "tarsal tunnel syndrome" is one.
+            and not _NAMES_A_DISEASE.search(self.question)
+            and not self.asks(ASKS_FOR_CAUSES)
+            # "Do they still need a muscle biopsy?": the disease is the conversation's.
+            and not self.asks(_LEANS_ON_THE_CONVERSATION)
+        )
 
     @cached_property
     def forms(self) -> list[str]:
@@ -217,6 +232,15 @@ _PLAIN_WORDS = frozenset(
     )
 )
 _ASKS_IF_IT_CAUSES = re.compile(r"^\s*(can|could|does|do|may)\b.*\b(cause|lead to)\b", re.I)
+# "Do I need an EMG?", "Is a nerve biopsy necessary?", "Should I order an MRI?".
+_ASKS_IF_NEEDED = re.compile(
+    r"\b(do|does|did|should|must) (i|we|you|they|s?he|the patient) (really )?"
+    r"(need|order|get|send|request)\b|\b(necessary|needed|required|worth (doing|it))\b",
+    re.IGNORECASE,
+)
+_NAMES_A_DISEASE = re.compile(r"\b(syndrome|disease|disorder)s?\b", re.IGNORECASE)
+_LEANS_ON_THE_CONVERSATION = re.compile(r"\b(they|them|their|she|he|her|his|it|this)\b", re.I)
+_ROUTINE = re.compile(r"\broutine(ly)?\b", re.IGNORECASE)
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _DEFINITION_HEADING = re.compile(r"\bdefin", re.IGNORECASE)
 _MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
@@ -238,6 +262,20 @@ def circumstance_words(analysis: QuestionAnalysis) -> set[str]:
     words = {word_key(w) for w in content_words(found["clause"]) if w not in _PLAIN_WORDS}
     words |= {word_key(w) for w in in_source_words(found["clause"])}
     return {w for w in words if w not in named and w not in QUESTION_GENERIC_WORDS}
+
+
+def names_a_disease_not_asked(text: str, question: str) -> bool:
+    """Does the sentence speak of patients with a disease (lupus, MMN) that the question does
+    not name, even in another form of the word or by its family ("vasculitic neuropathy"
+    names nonsystemic vasculitic neuropathy, "prediabetes" diabetes, "chemo"
+    chemotherapy-induced neuropathy)?"""
+    asked = question.lower()
+    return any(
+        e.kind == "condition"
+        and e.family
+        and not any(t.lower()[:5] in asked for t in (e.name, e.family, *e.terms) if len(t) >= 4)
+        for e in entities_in(text)
+    )
 
 
 def _words_of(candidate: Candidate) -> set[str]:
@@ -347,9 +385,12 @@ OPENING_RULES: tuple[Rule, ...] = (
     ),
     Prefer(
         "A finding opens before a statement about the evidence, unless the evidence or the "
-        "scope is what is asked.",
+        'scope is what is asked; "Do I need an EMG or an MRI?" is answered by "evidence '
+        'supporting routine electrodiagnostic testing or MRI is lacking".',
         lambda q: not q.asks(ASKS_ABOUT_SCOPE) and not q.asks(ASKS_ABOUT_EVIDENCE),
-        lambda c, q: not HEDGE.search(c.text),
+        lambda c, q: (
+            not HEDGE.search(c.text) or (q.asks(_ASKS_IF_NEEDED) and bool(_ROUTINE.search(c.text)))
+        ),
     ),
     Prefer(
         "A sentence that leans on the one before it does not stand first.",
@@ -410,6 +451,12 @@ OPENING_RULES: tuple[Rule, ...] = (
         "One form of the condition only when the question asks about that form.",
         _always,
         lambda c, q: not speaks_to_one_form(c.text, q.analysis),
+    ),
+    Prefer(
+        '"Is skin biopsy worth doing for suspected small fiber neuropathy?" names no disease: '
+        'it does not open with "In SLE small-fiber neuropathy, skin biopsy ...".',
+        lambda q: q.names_no_disease,
+        lambda c, q: not names_a_disease_not_asked(c.text, q.question),
     ),
     Prefer(
         '...and that form when it does ("In spastic foot drop, botulinum toxin ..."), said '
