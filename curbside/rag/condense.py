@@ -127,6 +127,14 @@ _VERB = re.compile(
 )
 
 
+_CARE_VERBS = r"(diagnosed|treated|managed|evaluated|investigated|assessed|followed up)"
+_COORDINATED_VERBS = re.compile(
+    rf"(?<!\ba)(?<!\ban)(?<!\bthe)\s+{_CARE_VERBS}(\s*,\s*{_CARE_VERBS})*,?\s+(and|or)\s+"
+    rf"{_CARE_VERBS}\b",
+    re.IGNORECASE,
+)
+
+
 _ADVERB = re.compile(
     r"\s+(usually|typically|commonly|generally|actually|really|normally)\b", re.IGNORECASE
 )
@@ -222,6 +230,8 @@ def topic_of(question: str) -> str:
     # "How do I pick up X if the fasting glucose is normal?" is about X.
     topic = re.sub(r"^(\S+\s+\S+.*?)\s+if\s+.*$", r"\1", topic, flags=re.I)
     topic = _LINKING_VERB.sub("", topic)
+    # "How is X diagnosed and treated?": both verbs go, not one ("X and").
+    topic = _COORDINATED_VERBS.sub("", topic)
     topic = _VERB.sub("", topic)
     # "How do I treat vasculitic neuropathy?" is about vasculitic neuropathy.
     topic = _LEADING_ACTION.sub("", topic)

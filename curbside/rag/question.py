@@ -619,6 +619,12 @@ ASKS_AFTER_FAILURE = re.compile(
 )
 # The two phases of treating a relapsing condition such as vasculitis.
 PHASES = {"induction": "maintenance", "maintenance": "induction"}
+# "How is X diagnosed and treated?", "... treated or diagnosed": both are asked.
+_DIAGNOSED_AND_TREATED = re.compile(
+    r"\b(diagnos\w*|work(ed)?[ -]up|investigat\w*)(,? \w+)?,? (and|or) (treat|manag)\w*|"
+    r"\b(treat|manag)\w*,? (and|or) diagnos\w*",
+    re.IGNORECASE,
+)
 _TITLE_ASPECT = {
     "management": "Treatment of {}",
     "diagnosis": "Diagnosis and work-up of {}",
@@ -708,6 +714,8 @@ def make_title(analysis: QuestionAnalysis) -> str:
             aspect = "Differential diagnosis of {}"
         if analysis.type == "management" and ASKS_TO_PREVENT.search(analysis.question):
             aspect = "Prevention of {}"
+        if _DIAGNOSED_AND_TREATED.search(analysis.question):
+            aspect = "Diagnosis and treatment of {}"
         if any(c.kind in ("treatment", "test") for c in analysis.focus) and analysis.type in (
             "management",
             "diagnosis",

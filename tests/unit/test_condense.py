@@ -147,6 +147,8 @@ def test_another_treatment_keeps_the_condition() -> None:
         ("How do I treat vasculitic neuropathy?", "vasculitic neuropathy"),
         ("How should I manage foot drop?", "foot drop"),
         ("How do I diagnose CIDP?", "CIDP"),
+        ("How is tarsal tunnel syndrome diagnosed and treated?", "tarsal tunnel syndrome"),
+        ("How should MMN be diagnosed, investigated or treated?", "MMN"),
         (
             "What is the role of IVIg in multifocal motor neuropathy?",
             "IVIg in multifocal motor neuropathy",

@@ -417,6 +417,15 @@ def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
             "Cyclophosphamide versus rituximab for relapsing MPA",
         ),
         ("Takayasu arteritis: how is it treated?", "Treatment of Takayasu arteritis"),
+        # Both asked, and no word left dangling (was "Treatment of tarsal tunnel syndrome and").
+        (
+            "How is tarsal tunnel syndrome diagnosed and treated?",
+            "Diagnosis and treatment of tarsal tunnel syndrome",
+        ),
+        (
+            "Patients diagnosed with diabetes and neuropathy: how to treat?",
+            "Treatment of diabetes and neuropathy",
+        ),
         # The earlier turn was itself a question: its subject names it.
         (
             "What if they cannot take NSAIDs (regarding best analgesic for acute nonspecific "
