@@ -530,6 +530,9 @@ def analyze_question(question: str) -> QuestionAnalysis:
         # enteroscopy"), not the words saying what is asked ("efficacious", "safe").
         words = list(dict.fromkeys(content_words(question.replace("-", " "))))
         specific = [w for w in words if w not in QUESTION_GENERIC_WORDS] or words
+        # "Syndrome" or "diagnosed" alone names no topic: a sentence on Sjogren's syndrome
+        # does not speak to tarsal tunnel syndrome.
+        specific = [w for w in specific if w not in _CLASS_WORDS] or specific
         if specific:
             focus.append(Concept(name=_plain_topic(question), terms=specific, kind="phrase"))
     qtype = _question_type(question)
@@ -567,6 +570,15 @@ def analyze_question(question: str) -> QuestionAnalysis:
 # phrase is also found without the form it is given in.
 _GIVEN_AS = re.compile(
     r"\s+(infusions?|injections?|patch(es)?|tablets?|creams?|drugs?|therapy|treatment)$", re.I
+)
+
+
+# Words that say what kind of thing a topic is, or what is done about it, not which topic.
+_CLASS_WORDS = frozenset(
+    content_words(
+        "syndrome syndromes disease diseases disorder disorders diagnosed diagnosis diagnose "
+        "treated treatment treat managed management manage"
+    )
 )
 
 

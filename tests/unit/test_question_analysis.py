@@ -243,6 +243,10 @@ def test_a_topic_the_lexicon_does_not_know_is_named_by_its_specific_words() -> N
     assert not mentions("Influenza vaccine was judged efficacious and safe.", focus)
     tailored = analyze_question("Can tailored interventions increase mammography use?")
     assert mentions("Tailored print communications were mailed.", tailored.focus[0])
+    # "Syndrome" and "diagnosed" say what kind of topic, not which one.
+    tarsal = analyze_question("How is tarsal tunnel syndrome diagnosed and treated?")
+    assert tarsal.focus[0].terms == ["tarsal", "tunnel"]
+    assert not mentions("In Sjogren's syndrome, the diagnosis rests on ...", tarsal.focus[0])
 
 
 def test_an_eponymous_condition_the_lexicon_does_not_know_is_a_population() -> None:
