@@ -560,6 +560,12 @@ def test_a_sentence_about_a_disease_the_question_does_not_name(
         ("What causes foot drop?", False),
         # A disease the lexicon does not know is still a disease.
         ("How is tarsal tunnel syndrome diagnosed and treated?", False),
+        # A topic the lexicon cannot read: it cannot tell which disease is another one.
+        (
+            "Aromatase inhibitor-related musculoskeletal symptoms: is preventing osteoporosis "
+            "the key to eliminating these symptoms?",
+            False,
+        ),
     ],
 )
 def test_a_question_that_names_no_disease(question: str, names_none: bool) -> None:

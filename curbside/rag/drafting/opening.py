@@ -147,7 +147,11 @@ class Asked:
         """The question speaks of no disease ("Is skin biopsy worth doing for suspected
         small fiber neuropathy?") and does not ask which one causes something."""
         return (
-            not self.analysis.families()
+            # Whether a sentence names another disease is the lexicon's call: it must know
+            # the question's topic ("aromatase inhibitor-related musculoskeletal symptoms"
+            # is a breast cancer question it cannot read).
+            known_share(self.analysis) >= 1 / 3
+            and not self.analysis.families()
             and not any(e.kind == "condition" for e in entities_in(self.question))
             # The lexicon does not know every disease: "tarsal tunnel syndrome" is one.
             and not _NAMES_A_DISEASE.search(self.question)
