@@ -421,6 +421,7 @@ ENTITIES: tuple[Entity, ...] = (
         "glucocorticoid",
         "corticosteroid",
         "corticosteroids",
+        "steroid",  # "Steroid dose?"
         "steroids",
         "prednisone",
         "prednisolone",

@@ -249,6 +249,14 @@ def test_a_topic_the_lexicon_does_not_know_is_named_by_its_specific_words() -> N
     assert not mentions("In Sjogren's syndrome, the diagnosis rests on ...", tarsal.focus[0])
 
 
+def test_a_steroid_is_a_glucocorticoid() -> None:
+    """ "Steroid dose?" asks about glucocorticoids: a sentence on the rituximab that goes
+    with them does not answer it."""
+    analysis = analyze_question("Steroid dose in relapsing MPA?")
+    assert [(c.name, c.kind) for c in analysis.focus] == [("Steroid", "treatment")]
+    assert mentions("Taper the glucocorticoid dose to 5 mg a day.", analysis.focus[0])
+
+
 def test_an_eponymous_condition_the_lexicon_does_not_know_is_a_population() -> None:
     analysis = analyze_question("Should prednisolone be given for Bell's palsy?")
     assert [c.name for c in analysis.populations] == ["Bell's palsy"]
