@@ -612,3 +612,25 @@ def test_the_evidence_on_routine_testing_answers_whether_a_test_is_needed(
     q = Asked.of([routine, finding], analyze_question(question))
     rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "about the evidence" in r.why)
     assert rule([routine, finding], q) == [routine, finding][2 - kept :]
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        # "How many respond?" is answered by how many had relief...
+        ("How many actually respond (regarding duloxetine for chemo neuropathy)?", ["relief"]),
+        # ...and a question about its harms by the harms.
+        ("Is duloxetine safe in chemo neuropathy?", ["harm", "relief"]),
+    ],
+)
+def test_who_responds_is_not_answered_by_adverse_events(question: str, kept: list[str]) -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    harm = candidate(
+        "Moderate adverse events were reported by 7% of patients during duloxetine treatment."
+    )
+    relief = candidate("Only 59% of patients taking duloxetine reported any decrease in pain.")
+    q = Asked.of([harm, relief], analyze_question(question))
+    rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "actually respond" in r.why)
+    named = {"harm": harm, "relief": relief}
+    assert rule([harm, relief], q) == [named[k] for k in ["harm", "relief"] if k in kept]

@@ -243,6 +243,11 @@ _ASKS_IF_NEEDED = re.compile(
     re.IGNORECASE,
 )
 _NAMES_A_DISEASE = re.compile(r"\b(syndrome|disease|disorder)s?\b", re.IGNORECASE)
+_ASKS_WHO_RESPONDS = re.compile(
+    r"\b(respond\w*|responders?|response rates?|benefit\w*|relief|effective(ness)?|work)\b",
+    re.IGNORECASE,
+)
+_ASKS_IF_SAFE = re.compile(r"\bsafe(ty|ly)?\b", re.IGNORECASE)
 _LEANS_ON_THE_CONVERSATION = re.compile(r"\b(they|them|their|she|he|her|his|it|this)\b", re.I)
 _ROUTINE = re.compile(r"\broutine(ly)?\b", re.IGNORECASE)
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
@@ -523,6 +528,17 @@ OPENING_RULES: tuple[Rule, ...] = (
         # (A named drug is enough: "Is duloxetine well tolerated compared with placebo?")
         lambda q: q.asks(ASKS_FOR_HARMS) and (q.known or bool(q.analysis.treatments)),
         lambda c, q: bool(NAMES_A_HARM.search(c.text)),
+    ),
+    Prefer(
+        '"How many actually respond to duloxetine?" opens with how many had relief, not how '
+        "many had adverse events.",
+        lambda q: (
+            q.asks(_ASKS_WHO_RESPONDS)
+            and not q.asks(ASKS_FOR_HARMS)
+            and not q.asks(_ASKS_IF_SAFE)
+            and bool(q.analysis.treatments)
+        ),
+        lambda c, q: not NAMES_A_HARM.search(c.text),
     ),
     Prefer(
         'Risk factors asked for, and "Is X linked to Y?", open with an association said as '
