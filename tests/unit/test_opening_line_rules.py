@@ -634,3 +634,18 @@ def test_who_responds_is_not_answered_by_adverse_events(question: str, kept: lis
     rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "actually respond" in r.why)
     named = {"harm": harm, "relief": relief}
     assert rule([harm, relief], q) == [named[k] for k in ["harm", "relief"] if k in kept]
+
+
+def test_diagnostic_criteria_open_with_what_the_diagnosis_requires() -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    excludes = candidate(
+        "Upper motor neuron signs or marked bulbar involvement exclude a diagnosis of MMN."
+    )
+    requires = candidate("A diagnosis of MMN requires definite or probable motor conduction block.")
+    rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "requires" in r.why)
+    asked = Asked.of([excludes, requires], analyze_question("Diagnostic criteria for MMN?"))
+    assert rule([excludes, requires], asked) == [requires]
+    # Another question about MMN is not asking for its criteria.
+    other = Asked.of([excludes, requires], analyze_question("How is MMN treated?"))
+    assert rule([excludes, requires], other) == [excludes, requires]

@@ -248,6 +248,10 @@ _ASKS_WHO_RESPONDS = re.compile(
     re.IGNORECASE,
 )
 _ASKS_IF_SAFE = re.compile(r"\bsafe(ty|ly)?\b", re.IGNORECASE)
+_ASKS_FOR_DIAGNOSTIC_CRITERIA = re.compile(
+    r"\bdiagnostic criteri(a|on)\b|\bcriteri(a|on) (for|of) (the |a )?diagnos", re.IGNORECASE
+)
+_SAYS_WHAT_IT_REQUIRES = re.compile(r"\b(requires?|required|core criteri\w*)\b", re.IGNORECASE)
 _LEANS_ON_THE_CONVERSATION = re.compile(r"\b(they|them|their|she|he|her|his|it|this)\b", re.I)
 _ROUTINE = re.compile(r"\broutine(ly)?\b", re.IGNORECASE)
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
@@ -493,6 +497,12 @@ OPENING_RULES: tuple[Rule, ...] = (
         "Scored criteria: the threshold, when a threshold is asked.",
         ASKS_FOR_A_THRESHOLD,
         NAMES_A_THRESHOLD,
+    ),
+    Prefer.said(
+        '"Diagnostic criteria for MMN?" opens with what the diagnosis requires, before what '
+        "rules it out.",
+        _ASKS_FOR_DIAGNOSTIC_CRITERIA,
+        _SAYS_WHAT_IT_REQUIRES,
     ),
     Prefer.said(
         "...in points when points are asked.",
