@@ -387,3 +387,25 @@ def test_the_guideline_point_names_what_is_asked_about_before_the_population_alo
     assert point([opening, counting, naming], [opening], 0.15) == [naming]
     assert point([opening, counting], [opening], 0.15) == [counting]
     assert point([opening, counting, naming], [opening, counting], 0.15) == []
+
+
+def test_a_work_up_question_is_not_answered_by_treatment() -> None:
+    """Sentences the layout files under Treatment stay out of a work-up answer, unless they
+    speak to what was asked of the work-up."""
+    from curbside.rag.drafting.extractive import of_the_kind_asked
+    from curbside.rag.drafting.layout import DIAGNOSIS, TREATMENT
+
+    def point(text: str, section: str) -> Candidate:
+        return Candidate(text=text, number=1, passage_section="", quality=1.0, section=section)
+
+    shows = point("Nerve conduction studies show conduction block at the fibular head.", DIAGNOSIS)
+    splint = point("An ankle-foot orthosis is recommended for persistent foot drop.", TREATMENT)
+    localise = point(
+        "In foot drop, localisation of the lesion is a precondition for treatment.", TREATMENT
+    )
+    studies = analyze_question("What do nerve conduction studies show in foot drop?")
+    assert of_the_kind_asked([shows, splint, localise], studies) == [shows]
+    where = analyze_question("How do I localise the lesion in foot drop?")
+    assert of_the_kind_asked([shows, splint, localise], where) == [shows, localise]
+    treated = analyze_question("How is foot drop treated?")
+    assert splint in of_the_kind_asked([shows, splint, localise], treated)
