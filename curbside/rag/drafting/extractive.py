@@ -362,13 +362,13 @@ def of_the_kind_asked(further: list[Candidate], analysis: QuestionAnalysis) -> l
         # how it is treated; a treatment sentence about what is asked stays ("localisation
         # of the lesion is a precondition for treatment" answers "How do I localise it?"),
         # as does a treatment that is part of the work-up ("response to IVIg supports MMN").
-        asked = {w[:5] for w in aspect_words(analysis.question, analysis) if len(w) >= 5}
+        asked = {word_key(w) for w in aspect_words(analysis.question, analysis) if len(w) >= 5}
         return [
             c
             for c in further
             if c.section != TREATMENT
             or answers_the_type(c.text, analysis.type, analysis.question)
-            or asked & {w[:5] for w in content_words(c.text)}
+            or asked & {word_key(w) for w in content_words(c.text)}
         ]
     if analysis.type not in ("management", "dose"):
         return further
