@@ -476,6 +476,7 @@ ENTITIES: tuple[Entity, ...] = (
         "intraepidermal nerve fibre density",
         "IENF density",
     ),
+    _e("anti-GM1 antibodies", "test", "", "anti-GM1 antibody", "anti-GM1", "GM1 antibodies"),
     # A blood test, not rheumatoid arthritis ("Does a positive rheumatoid factor predict
     # rheumatoid vasculitis?").
     _e("rheumatoid factor", "test", "", "rf positivity"),

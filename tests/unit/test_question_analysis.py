@@ -257,6 +257,14 @@ def test_a_steroid_is_a_glucocorticoid() -> None:
     assert mentions("Taper the glucocorticoid dose to 5 mg a day.", analysis.focus[0])
 
 
+def test_an_antibody_test_is_what_is_asked_about() -> None:
+    """ "Worth sending anti-GM1 antibodies?" about MMN asks about the test: the sentence on
+    anti-GM1 testing answers it, not the definition of MMN."""
+    analysis = analyze_question("Worth sending anti-GM1 antibodies (regarding MMN)?")
+    assert [(c.name, c.kind) for c in analysis.focus] == [("anti-GM1 antibodies", "test")]
+    assert mentions("Anti-GM1 antibody testing should be considered.", analysis.focus[0])
+
+
 def test_an_eponymous_condition_the_lexicon_does_not_know_is_a_population() -> None:
     analysis = analyze_question("Should prednisolone be given for Bell's palsy?")
     assert [c.name for c in analysis.populations] == ["Bell's palsy"]
