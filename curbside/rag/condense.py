@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from curbside.rag.expansion import spelled_out_abbreviations
 from curbside.rag.lexicon import ENTITIES, entities_in
 from curbside.rag.models import Turn
 from curbside.rag.question import (
@@ -267,6 +268,16 @@ def rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         # "For how long?" loses its "For": the rewrite still reads as a question.
         standalone = standalone[:1].upper() + standalone[1:]
     return _bounded(standalone)
+
+
+def spelled_out_standalone(question: str, history: Sequence[Turn]) -> str:
+    """The rule-based rewrite as the engine searches with it and shows it ("Searched for:
+    ..."): a rewrite is read without the conversation, so an abbreviation it carries from
+    turns ago is spelled out ("MPA" -> "microscopic polyangiitis (MPA)"). A question that
+    needed no rewrite stays as the user typed it."""
+    asked = question.strip()
+    standalone = rule_based_standalone(asked, history)
+    return standalone if standalone == asked else _bounded(spelled_out_abbreviations(standalone))
 
 
 def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from curbside.rag.citations import NOT_COVERED_MARK, enforce_citations
-from curbside.rag.condense import is_small_talk, llm_standalone, rule_based_standalone, topic_of
+from curbside.rag.condense import is_small_talk, llm_standalone, spelled_out_standalone, topic_of
 from curbside.rag.disclaimer import disclaimer_for
 from curbside.rag.drafting.base import Drafter
 from curbside.rag.drafting.extractive import ExtractiveDrafter
@@ -103,7 +103,7 @@ class AnswerEngine:
     def standalone(self, question: str, history: Sequence[Turn]) -> str:
         if self.chat_model is not None:
             return llm_standalone(question, history, self.chat_model)
-        return rule_based_standalone(question, history)
+        return spelled_out_standalone(question, history)
 
     def follow_ups(
         self, standalone: str, sections: set[str], analysis: QuestionAnalysis | None = None

@@ -122,3 +122,39 @@ _ABBREVIATION = re.compile(r"\b(?=\w*[A-Z]\w*[A-Z])[A-Za-z]{2,6}\b")
 def expand_query(question: str) -> str:
     extra = expansion_terms(question)
     return f"{question} {' '.join(extra)}" if extra else question
+
+
+def spelled_out_abbreviations(text: str) -> str:
+    """The text with each abbreviation the lexicon or the thesaurus knows preceded by its full
+    name: "add plasma exchange (regarding relapsing MPA)?" -> "... (regarding relapsing
+    microscopic polyangiitis (MPA))?". A rewritten follow-up carries words the user typed turns ago;
+    written out, it is unambiguous to the reader ("MPA" is also medroxyprogesterone acetate)
+    and to the embedding model, which does not know most abbreviations. Only a true
+    abbreviation of the name is replaced ("EMG" is listed under nerve conduction studies but
+    does not abbreviate it), and a name the text already spells out is left alone."""
+    from curbside.rag.lexicon import entities_in
+
+    written = {text.lower()}  # names already in the text, or spelled out once here
+
+    def full_name(found: re.Match[str]) -> str:
+        short = found.group(0)
+        names = [e.name for e in entities_in(short) if short.lower() in map(str.lower, e.terms)]
+        names += [t for t in THESAURUS.get(short.lower(), ())[:1] if " " in t]
+        for name in names:
+            if _abbreviates(short, name) and not any(name.lower() in w for w in written):
+                written.add(name.lower())
+                # The abbreviation stays beside the name: the sources use it too ("GPA or MPA
+                # with active glomerulonephritis"), and the writer matches their words.
+                return f"{name} ({short})"
+        return short
+
+    return _ABBREVIATION.sub(full_name, text)
+
+
+def _abbreviates(short: str, name: str) -> bool:
+    """Are the abbreviation's letters the name's initial followed by later letters of it, in
+    order ("PAN" polyarteritis nodosa, "GPA" granulomatosis with polyangiitis)?"""
+    if re.search(rf"\b{re.escape(short.lower())}\b", name.lower()):
+        return False  # "ANCA" in ANCA-associated vasculitis is a word of the name
+    letters = iter(name.lower())
+    return name[:1].lower() == short[:1].lower() and all(ch in letters for ch in short.lower())

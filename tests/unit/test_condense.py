@@ -11,8 +11,10 @@ from curbside.rag.condense import (
     llm_standalone,
     needs_context,
     rule_based_standalone,
+    spelled_out_standalone,
     topic_of,
 )
+from curbside.rag.expansion import spelled_out_abbreviations
 from curbside.rag.models import Turn
 
 SLE = [Turn(question="Can foot drop occur in SLE?", answer="Yes, rarely [1].")]
@@ -641,3 +643,43 @@ def test_each_names_the_things_compared_the_turn_before() -> None:
         "How common is each?", _asked("What forms of neuropathy occur in SSc?")
     )
     assert " each of " not in plain, plain
+
+
+def test_a_rewrite_spells_out_the_abbreviations_it_carries() -> None:
+    # Dev3 c022: "MPA" from the first turn and "RPGN" typed now read unambiguously in the
+    # rewrite the engine searches with and shows.
+    turns = [
+        Turn(
+            question="Relapsing MPA, got cyclophosphamide the first time - rituximab or "
+            "cyclophosphamide for reinduction?"
+        )
+    ]
+    assert spelled_out_standalone("She has RPGN this time - add plasma exchange?", turns) == (
+        "She has rapidly progressive glomerulonephritis (RPGN) this time - add plasma exchange "
+        "(regarding Relapsing microscopic polyangiitis (MPA))?"
+    )
+    # A question that needs no rewrite is left as typed.
+    assert spelled_out_standalone("How is MPA treated?", []) == "How is MPA treated?"
+
+
+@pytest.mark.parametrize(
+    ("text", "spelled"),
+    [
+        # Once, where first used.
+        (
+            "hep B-associated PAN vs non-HBV PAN",
+            "hep B-associated polyarteritis nodosa (PAN) vs non-HBV PAN",
+        ),
+        # A name the text already writes out is not written again.
+        ("MMN or multifocal motor neuropathy", "MMN or multifocal motor neuropathy"),
+        # "EMG" is listed under nerve conduction studies but does not abbreviate it; "ANCA" is
+        # a word of ANCA-associated vasculitis, not its abbreviation.
+        ("EMG in ANCA vasculitis", "EMG in ANCA vasculitis"),
+        # Lower-case "pan" is a word.
+        ("a pan of water", "a pan of water"),
+    ],
+)
+def test_abbreviations_are_spelled_out_only_where_they_abbreviate_a_name(
+    text: str, spelled: str
+) -> None:
+    assert spelled_out_abbreviations(text) == spelled
