@@ -64,7 +64,16 @@ ENTITIES: tuple[Entity, ...] = (
             "dermatomyositis",
             "inflammatory myopathy",
             "rheumatoid arthritis",
+            "undifferentiated connective tissue disease",
         ),
+    ),
+    # Features of a CTD without the criteria of any one (the Mayo trigeminal series' commonest).
+    _e(
+        "undifferentiated connective tissue disease",
+        "condition",
+        CTD,
+        "uctd",
+        "undifferentiated connective tissue diseases",
     ),
     _e("systemic lupus erythematosus", "condition", CTD, "sle", "lupus", "npsle"),
     _e("systemic sclerosis", "condition", CTD, "ssc", "scleroderma"),
@@ -387,7 +396,16 @@ ENTITIES: tuple[Entity, ...] = (
         "ganglionopathies",
     ),
     _e("digital ulcer", "finding", "", "digital ulcers", "digital tip ulcers", "fingertip ulcers"),
-    _e("trigeminal neuropathy", "finding", "", "trigeminal sensory neuropathy", "trigeminal"),
+    _e(
+        "trigeminal neuropathy",
+        "finding",
+        "",
+        "trigeminal sensory neuropathy",
+        "trigeminal",
+        # How it presents at the bedside ("new facial numbness in a woman with Raynaud's").
+        "facial numbness",
+        "numbness of the face",
+    ),
     _e("carpal tunnel syndrome", "finding", "", "carpal tunnel", "median nerve entrapment"),
     _e("neuropathic pain", "finding", "", "painful neuropathy", "painful diabetic neuropathy"),
     # ---- treatments and tests ---------------------------------------------------------------

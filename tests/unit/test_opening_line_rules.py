@@ -649,3 +649,34 @@ def test_diagnostic_criteria_open_with_what_the_diagnosis_requires() -> None:
     # Another question about MMN is not asking for its criteria.
     other = Asked.of([excludes, requires], analyze_question("How is MMN treated?"))
     assert rule([excludes, requires], other) == [excludes, requires]
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        # "Which CTD?" is answered by the CTDs named with the finding...
+        (
+            "Woman with Raynaud's now has new facial numbness - which connective tissue disease "
+            "should I be thinking of?",
+            ["member"],
+        ),
+        # ...but a question that does not ask which one keeps both.
+        ("Is facial numbness common in connective tissue disease?", ["group", "member"]),
+    ],
+)
+def test_which_one_of_a_group_is_answered_by_a_member(question: str, kept: list[str]) -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    group = candidate(
+        "Trigeminal sensory neuropathy is a rare association of connective tissue disease."
+    )
+    member = candidate(
+        "Undifferentiated connective tissue disease was the most frequent associated diagnosis, "
+        "in 38 of 81 patients with trigeminal sensory neuropathy (47%)."
+    )
+    rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "thinking of" in r.why)
+    asked = Asked.of([group, member], analyze_question(question))
+    named = {"group": group, "member": member}
+    assert rule([group, member], asked) == [named[k] for k in ["group", "member"] if k in kept]
+    # Facial numbness is how trigeminal sensory neuropathy presents.
+    assert [c.name for c in analyze_question(question).focus] == ["facial numbness"]

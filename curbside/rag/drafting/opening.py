@@ -89,7 +89,7 @@ from curbside.rag.drafting.statements import (
     speaks_to_one_form,
     speaks_to_the_form_asked,
 )
-from curbside.rag.lexicon import entities_in
+from curbside.rag.lexicon import Entity, entities_in
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
     ASKS_FOR_CAUSES,
@@ -159,6 +159,14 @@ class Asked:
             # "Do they still need a muscle biopsy?": the disease is the conversation's.
             and not self.asks(_LEANS_ON_THE_CONVERSATION)
         )
+
+    @cached_property
+    def group_asked(self) -> Entity | None:
+        """The group a "which one" question asks to pick from: "Facial numbness - which
+        connective tissue disease should I be thinking of?" -> connective tissue disease."""
+        found = _WHICH_ONE.search(self.question)
+        named = entities_in(found.group("group")) if found else []
+        return next((e for e in named if e.kind == "condition" and e.members), None)
 
     @cached_property
     def forms(self) -> list[str]:
@@ -257,6 +265,19 @@ _ROUTINE = re.compile(r"\broutine(ly)?\b", re.IGNORECASE)
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _DEFINITION_HEADING = re.compile(r"\bdefin", re.IGNORECASE)
 _MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
+# "which connective tissue disease should I think of", "what kind of vasculitis is it".
+_WHICH_ONE = re.compile(
+    r"\b(which|what)\s+((kind|type|form|sort)s? of\s+)?(?P<group>[\w'-]+(\s+[\w'-]+){0,3}?)"
+    r"\s+(should|would|could|might|is|are|was|do|does|did|to)\b",
+    re.IGNORECASE,
+)
+
+
+def names_a_member(text: str, group: Entity) -> bool:
+    """Does the text name one of the group's members ("mixed connective tissue disease" for
+    connective tissue disease), not just the group?"""
+    members = {m.lower() for m in group.members}
+    return any(e.name.lower() in members for e in entities_in(text))
 
 
 def circumstance_words(analysis: QuestionAnalysis) -> set[str]:
@@ -564,6 +585,13 @@ OPENING_RULES: tuple[Rule, ...] = (
         '"What non-drug treatments ...?" opens with care that is not a medicine.',
         lambda q: q.asks(ASKS_WITHOUT_DRUGS),
         lambda c, q: not NAMES_A_DRUG.search(c.text),
+    ),
+    Prefer(
+        '"Facial numbness - which connective tissue disease should I be thinking of?" is '
+        "answered by the ones the sources name with it (undifferentiated or mixed CTD), not by "
+        "its being rare in connective tissue disease as a group.",
+        lambda q: q.group_asked is not None,
+        lambda c, q: q.group_asked is not None and names_a_member(c.text, q.group_asked),
     ),
     Prefer.said(
         '"What is the most common ...?" opens with the most common.',
