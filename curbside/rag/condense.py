@@ -154,6 +154,15 @@ _LEADING_NOUN = re.compile(
 )
 
 
+# "what do you use?", "what should I do?", "how do I treat?": a question with no subject
+# but the person asking.
+_NO_SUBJECT = re.compile(
+    r"^(what|how|which)( else)? (do|does|would|should|can|could) (you|i|we|one)"
+    r"( \w+){1,2}\s*\??$",
+    re.IGNORECASE,
+)
+
+
 def topic_of(question: str) -> str:
     """The subject of a standalone question as a noun phrase, without question words or verbs:
     "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
@@ -164,6 +173,11 @@ def topic_of(question: str) -> str:
     first, mark, rest = question.partition("?")
     if mark and rest.strip() and len(first.split()) >= 2:
         question = first + "?"
+    # "Sjogren's pt with bad dry mouth - what do you use?": a question that names no subject
+    # after the patient's story is about the story.
+    story, dash, asked = question.partition(" - ")
+    if dash and _NO_SUBJECT.match(asked.strip()) and len(story.split()) >= 2:
+        return story.strip()
     topic = _QUESTION_LEAD.sub("", spelled_out_contractions(question))
     topic = topic.rstrip("?. ").strip()
     # "What forms does peripheral neuropathy in SSc take?" is about the neuropathy; the
@@ -422,6 +436,13 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
     # already have diabetic neuropathy?"); the topic goes beside the question instead.
     if re.match(r"^\s*what if\b", question, re.IGNORECASE):
         return f"What if {new_part} (regarding {topic})?"
+    conditions = [c for c in analysis.populations if c.kind == "condition"]
+    if _PEOPLE.search(question) and len(conditions) == 1:
+        # "When do they need systemic treatment?" after questions on Sjogren's: the patients
+        # with it ("When do patients with Sjogren's need systemic treatment?").
+        patients = f"patients with {conditions[0].name}"
+        rewritten = _PEOPLE.sub(lambda _: patients, question, count=1)
+        return rewritten if rewritten.endswith("?") else rewritten.rstrip(".") + "?"
     asked = analyze_question(question)
     if not (asked.focus or asked.populations or asked.facets):
         # "How often?" after "Can foot drop occur in lupus?" -> "How often does foot drop
@@ -596,12 +617,32 @@ def _swap_condition(previous: str, analysis: QuestionAnalysis, new_part: str) ->
         # "... for remission induction in GPA?" + "what about maintenance?" -> "... for
         # remission maintenance in GPA?" (the other phase, not another drug)
         return re.sub(rf"\b{phase}\b", new_part.lower(), previous, count=1, flags=re.IGNORECASE)
+    parallel = _parallel_phrase(previous, new_part)
+    if parallel:
+        # "Sjogren's pt with bad dry mouth - what do you use?" + "And the dry eyes?": the
+        # same question about the other part, not whether dry eyes are recommended.
+        return previous[: parallel.start()] + new_part + previous[parallel.end() :]
     # "what about foot care?" (something done, named or not) after a question on diabetes;
     # not a finding ("the foot drop", asked as a circumstance above).
     if incoming.focus and not any(c.kind in ("finding", "condition") for c in incoming.focus):
         verb = "Are" if new_part.lower().endswith("s") else "Is"
         return f"{verb} {new_part} recommended for {old.name}?"
     return None
+
+
+def _parallel_phrase(previous: str, new_part: str) -> re.Match[str] | None:
+    """Where the earlier question names the counterpart of a two-word follow-up: "dry mouth"
+    for "dry eyes", "upper limbs" for "lower limbs" (same first or last word, the other
+    differs)."""
+    words = new_part.split()
+    if len(words) != 2 or not all(re.fullmatch(r"[A-Za-z]+", w) for w in words):
+        return None
+    first, last = (re.escape(w) for w in words)
+    return re.search(
+        rf"\b{first}\s+(?!{last}\b)[A-Za-z]+\b|\b(?!{first}\b)[A-Za-z]+\s+{last}\b",
+        previous,
+        re.IGNORECASE,
+    )
 
 
 def _worded(text: str, concept: Any) -> re.Match[str] | None:

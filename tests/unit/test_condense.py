@@ -617,6 +617,19 @@ def test_a_dummy_it_is_no_ones_name() -> None:
                 "old 1980 criteria?",
             ],
         ),
+        # The counterpart of what was asked about ("dry mouth" -> "dry eyes") is asked the
+        # same question; "they" who need treatment are the patients with the condition.
+        (
+            [
+                "Sjogren's pt with bad dry mouth - what do you use?",
+                "And the dry eyes?",
+                "When do they need systemic treatment?",
+            ],
+            [
+                "Sjogren's pt with bad dry eyes - what do you use?",
+                "When do patients with Sjogren's need systemic treatment?",
+            ],
+        ),
     ],
 )
 def test_follow_ups_from_the_third_development_set_read_as_questions(
