@@ -67,9 +67,16 @@ def _shared(claim_words: Sequence[str], sentence: str) -> float:
     return sum(1 for w in claim_words if w in found) / len(claim_words)
 
 
+_RESEARCH_VERBS = (
+    r"determine|investigate|assess|evaluate|examine|explore|test|compare|clarify|describe|"
+    r"identify|analy[sz]e|estimate|measure|review|characteri[sz]e|establish|quantify|study"
+)
 _AIM = re.compile(
+    # "The aim was to compare ...", not a guideline's "the aim is to reduce pain, not
+    # necessarily to eliminate it" (the aim of treatment, a statement to cite).
     r"\b(the (main |primary )?(aims?|purposes?|objectives?|goals?) (of (this|the|our) "
-    r"(study|trial|review|analysis|work) )?(was|were|is|are) to|(we|this study|the study|"
+    r"(study|trial|review|analysis|work) (was|were|is|are) to|(was|were|is|are) to "
+    rf"({_RESEARCH_VERBS})\b)|(we|this study|the study|"
     r"this trial) (aimed|sought|set out|was designed|were designed|wanted|intended) to|"
     r"we (hypothesi[sz]ed|asked|investigated|examined|evaluated|assessed) whether|"
     r"to (determine|investigate|assess|evaluate|examine|explore|test|compare|clarify) "

@@ -206,6 +206,21 @@ def test_a_studys_aim_supports_no_claim(scorer: OfflineSupportScorer) -> None:
     assert signals.coverage < 1.0  # "improves" and "outcome" are only in the aim sentence
 
 
+def test_the_aim_of_a_treatment_is_no_study_aim(scorer: OfflineSupportScorer) -> None:
+    """ "The aim is to reduce pain" in a guideline is a statement to cite, not an abstract's
+    aim sentence: the AAN counselling advice was once dropped as unsupported by its own
+    source, verbatim."""
+    from curbside.rag.support import findings_only
+
+    advice = (
+        "When drug treatment for painful diabetic neuropathy is started, patients should be "
+        "counselled that the aim is to reduce pain, not necessarily to eliminate it (Level B)."
+    )
+    aims = ["The aim was to compare gabapentin with placebo.", "The aim of this study was to see."]
+    assert findings_only([advice, *aims]) == [advice]
+    assert scorer.score(advice, [advice]) >= THRESHOLD
+
+
 def test_a_no_difference_finding_has_negative_polarity(scorer: OfflineSupportScorer) -> None:
     from curbside.rag.support import negative_polarity
 
