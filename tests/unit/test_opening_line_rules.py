@@ -680,3 +680,28 @@ def test_which_one_of_a_group_is_answered_by_a_member(question: str, kept: list[
     assert rule([group, member], asked) == [named[k] for k in ["group", "member"] if k in kept]
     # Facial numbness is how trigeminal sensory neuropathy presents.
     assert [c.name for c in analyze_question(question).focus] == ["facial numbness"]
+
+
+def test_whether_something_is_a_criterion_is_answered_by_the_criteria() -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    differs = candidate(
+        "Peripheral neuropathy was more frequent in HBV-related PAN than in PAN without HBV."
+    )
+    criterion = candidate(
+        "Hepatitis B surface antigen or antibody in serum is an ACR 1990 criterion for "
+        "polyarteritis nodosa."
+    )
+    rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "hep B serology" in r.why)
+    asked = Asked.of(
+        [differs, criterion],
+        analyze_question("Is hep B serology one of the classification criteria for PAN?"),
+    )
+    assert rule([differs, criterion], asked) == [criterion]
+    other = Asked.of([differs, criterion], analyze_question("How does HBV-related PAN differ?"))
+    assert rule([differs, criterion], other) == [differs, criterion]
+    # Whom a cohort took is not a statement about the criteria.
+    assert ABOUT_THE_SOURCE.search(
+        "All 348 patients met both the American College of Rheumatology criteria and the "
+        "Chapel Hill Consensus Conference definition of PAN."
+    )

@@ -259,6 +259,13 @@ _ASKS_IF_SAFE = re.compile(r"\bsafe(ty|ly)?\b", re.IGNORECASE)
 _ASKS_FOR_DIAGNOSTIC_CRITERIA = re.compile(
     r"\bdiagnostic criteri(a|on)\b|\bcriteri(a|on) (for|of) (the |a )?diagnos", re.IGNORECASE
 )
+# "Is X one of the classification criteria?", "Does it count in the EGPA criteria?".
+_ASKS_IF_A_CRITERION = re.compile(
+    r"\b(one of|among|part of|included in|counts? (in|towards?)|in)\s+the\s+"
+    r"([\w/-]+\s+){0,4}criteri(a|on)\b",
+    re.IGNORECASE,
+)
+_NAMES_A_CRITERION = re.compile(r"\bcriteri(a|on)\b", re.IGNORECASE)
 _SAYS_WHAT_IT_REQUIRES = re.compile(r"\b(requires?|required|core criteri\w*)\b", re.IGNORECASE)
 _LEANS_ON_THE_CONVERSATION = re.compile(r"\b(they|them|their|she|he|her|his|it|this)\b", re.I)
 _ROUTINE = re.compile(r"\broutine(ly)?\b", re.IGNORECASE)
@@ -513,6 +520,12 @@ OPENING_RULES: tuple[Rule, ...] = (
         "multidisciplinary team), not with the condition it is for.",
         ASKS_WHO_ACTS,
         NAMES_WHO_ACTS,
+    ),
+    Prefer.said(
+        '"Is hep B serology one of the classification criteria?" opens with the criteria, not '
+        "with how hepatitis B-related disease differs from the rest.",
+        _ASKS_IF_A_CRITERION,
+        _NAMES_A_CRITERION,
     ),
     Prefer.said(
         "Scored criteria: the threshold, when a threshold is asked.",

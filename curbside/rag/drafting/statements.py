@@ -28,6 +28,10 @@ ABOUT_THE_SOURCE = re.compile(
     r"(was|were) used to (study|examine|identify|assess)|"
     r"randomi[sz]ation was|(was|were) stratified by|^eligible (patients|participants)|"
     r"(were|was) eligible|inclusion criteria|"
+    # "All 348 patients met both the ACR criteria and the Chapel Hill definition": whom the
+    # study took, not a finding.
+    r"\b(all|every) (\d+ )?(patients|participants|cases)( [\w-]+){0,3} (met|fulfilled|"
+    r"satisfied)\b|"
     r"(were|was) (retrospectively|prospectively) (identified|reviewed|enrolled|included)|"
     r"the (review|guideline|task force|panel|authors?) (searched|included|"
     r"was|were|aimed|used|combined|reviewed)|searched (medline|pubmed|embase|the literature)|"
