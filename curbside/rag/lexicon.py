@@ -329,6 +329,10 @@ ENTITIES: tuple[Entity, ...] = (
         "fibular nerve",
         "fibular neuropathy",
         "common peroneal",
+        # Whole, so a question's "lacerated common peroneal nerve" is not titled "common
+        # peroneal" (the longest term wins a stretch of text).
+        "common peroneal nerve",
+        "common fibular nerve",
         "fibular head",
     ),
     _e(

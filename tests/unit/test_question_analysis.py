@@ -452,6 +452,12 @@ def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
             "low back pain, no sciatica? Is paracetamol enough?)?",
             "Low back pain and sciatica: what if they cannot take NSAIDs",
         ),
+        # The whole nerve, not its first two words (was "Prognosis of common peroneal").
+        (
+            "How soon should a lacerated common peroneal nerve be repaired or grafted to give "
+            "the best chance of dorsiflexion recovery?",
+            "Prognosis of common peroneal nerve",
+        ),
     ],
 )
 def test_titles_read_as_noun_phrases(question: str, title: str) -> None:
