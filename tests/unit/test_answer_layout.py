@@ -409,3 +409,35 @@ def test_a_work_up_question_is_not_answered_by_treatment() -> None:
     assert of_the_kind_asked([shows, splint, localise], where) == [shows, localise]
     treated = analyze_question("How is foot drop treated?")
     assert splint in of_the_kind_asked([shows, splint, localise], treated)
+
+
+class _NoEmbedder:
+    """Section vectors for a classifier whose similarities the test gives itself."""
+
+    def encode_cached(self, texts: list[str]) -> object:
+        import numpy as np
+
+        return np.eye(len(texts))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "caveat"),
+    [
+        ("Opioids should not be used to treat painful diabetic neuropathy (Level B).", True),
+        ("Trigeminal sensory neuropathy is a rare association of connective tissue disease.", True),
+        # What the condition is, though it says "uncommon": no caveat.
+        (
+            "Multifocal motor neuropathy (MMN) is an uncommon, purely motor, asymmetric "
+            "neuropathy with multifocal conduction block.",
+            False,
+        ),
+    ],
+)
+def test_a_definition_is_no_caveat(sentence: str, caveat: bool) -> None:
+    import numpy as np
+
+    from curbside.rag.drafting.layout import CAVEATS, SECTION_DESCRIPTIONS, SectionClassifier
+
+    classifier = SectionClassifier(_NoEmbedder())  # type: ignore[arg-type]
+    nearest_first = np.linspace(1.0, 0.0, len(SECTION_DESCRIPTIONS))
+    assert (classifier.section(sentence, nearest_first) == CAVEATS) is caveat

@@ -48,6 +48,11 @@ _CAVEAT = re.compile(
     r"rare|rarely|uncommon|not common|caution|exclude other causes|other causes)\b",
     re.IGNORECASE,
 )
+# "Multifocal motor neuropathy (MMN) is an uncommon, purely motor ... neuropathy": what the
+# condition is, though it says "uncommon"; no caveat.
+_DEFINES_AN_ABBREVIATION = re.compile(
+    r"^[A-Z][\w'-]*( [\w'-]+){0,6} \([A-Z][A-Za-z]{1,6}\) (is|are) (an?|the)\b"
+)
 
 SECTION_ORDER: dict[QuestionType, list[str]] = {
     "yes_no": [MECHANISMS, BY_CONDITION, FREQUENCY, DIAGNOSIS, TREATMENT, OUTCOMES, CAVEATS],
@@ -145,7 +150,7 @@ class SectionClassifier:
         return sims
 
     def section(self, text: str, similarities: np.ndarray) -> str:
-        if _CAVEAT.search(text):
+        if _CAVEAT.search(text) and not _DEFINES_AN_ABBREVIATION.match(text):
             return CAVEATS
         sims = similarities.copy()
         for name, pattern in _PRIORS.items():
