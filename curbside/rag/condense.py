@@ -154,6 +154,11 @@ _LEADING_NOUN = re.compile(
 )
 
 
+_CLASSIFIED_UNDER = re.compile(
+    r"\bto (classify|diagnose) (?P<what>[\w'-]+( [\w'-]+){0,3}?) (under|by|with|using) (the )?"
+    r"(?P<criteria>[\w/-]+( [\w/-]+){0,3}? criteria)\b",
+    re.IGNORECASE,
+)
 # "what do you use?", "what should I do?", "how do I treat?": a question with no subject
 # but the person asking.
 _NO_SUBJECT = re.compile(
@@ -173,6 +178,11 @@ def topic_of(question: str) -> str:
     first, mark, rest = question.partition("?")
     if mark and rest.strip() and len(first.split()) >= 2:
         question = first + "?"
+    # "Do you need a positive ANA to classify lupus under the 2019 EULAR/ACR criteria?" is
+    # about the criteria: "it" in "Is it more sensitive than SLICC?" is them, not lupus.
+    classified = _CLASSIFIED_UNDER.search(question)
+    if classified:
+        return f"{classified['criteria']} for {classified['what']}"
     # "Sjogren's pt with bad dry mouth - what do you use?": a question that names no subject
     # after the patient's story is about the story.
     story, dash, asked = question.partition(" - ")

@@ -630,6 +630,19 @@ def test_a_dummy_it_is_no_ones_name() -> None:
                 "When do patients with Sjogren's need systemic treatment?",
             ],
         ),
+        # Classifying a condition under criteria is asking about the criteria: "it" that is
+        # compared with SLICC is them, not lupus (was "Is lupus more sensitive than SLICC?").
+        (
+            [
+                "Do you need a positive ANA to classify lupus under the 2019 EULAR/ACR criteria?",
+                "How many points to classify?",
+                "Is it more sensitive than SLICC?",
+            ],
+            [
+                "How many points to classify (regarding 2019 EULAR/ACR criteria for lupus)?",
+                "Is 2019 EULAR/ACR criteria for lupus more sensitive than SLICC?",
+            ],
+        ),
     ],
 )
 def test_follow_ups_from_the_third_development_set_read_as_questions(
