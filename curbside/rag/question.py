@@ -371,6 +371,13 @@ def _syntactic_items(question: str) -> list[str]:
             if asked:
                 items = [items[k][asked.end() :], *items[k + 1 :]]
                 break
+        # "for chemo neuropathy after oxaliplatin or after a taxane": the settings compared
+        # are what follows "after" in each, not the neuropathy.
+        parallel = _PARALLEL_LEAD.match(items[-1])
+        if parallel and len(items) == 2:
+            at = list(re.finditer(rf"\b{parallel[1]}\s+", items[0], re.IGNORECASE))
+            if at:
+                items = [items[0][at[-1].end() :], items[1][parallel.end() :]]
         items = [_ITEM_LEAD.sub("", i).strip(" .") for i in items]
         items[-1] = _ITEM_TAIL.sub("", items[-1])  # "alpha-lipoic acid be used"
         items = [i for i in items if i and len(i.split()) <= 6]
@@ -389,6 +396,7 @@ def _syntactic_items(question: str) -> list[str]:
     return best
 
 
+_PARALLEL_LEAD = re.compile(r"^(after|during|before)\s+(?:an?\s+|the\s+)?", re.IGNORECASE)
 _LEADING_OPTIONS = re.compile(
     r"^\s*(?!(?:what|which|how|when|why|who|where|is|are|can|could|does|do|should|would|will)"
     r"\b)(?P<a>[\w' -]{3,40}?) (?:or|versus|vs\.?) (?P<b>[\w' -]{3,40}?) "

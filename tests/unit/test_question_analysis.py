@@ -532,3 +532,15 @@ def test_comorbidities_listed_after_have_are_facets() -> None:
     assert analysis.title == "Treatment of painful diabetic neuropathy in pregnancy"
     # "have" without a list is no list
     assert analyze_question("Do patients with MMN have sensory loss?").facets == []
+
+
+def test_settings_compared_after_a_preposition_are_not_the_condition() -> None:
+    """ "for chemo neuropathy after oxaliplatin or after a taxane" compares the drugs that
+    caused it; the neuropathy is no item of the list (it was, with oxaliplatin)."""
+    from curbside.rag.question import _syntactic_items
+
+    question = (
+        "Does duloxetine work better for chemo neuropathy after oxaliplatin or after a taxane?"
+    )
+    assert _syntactic_items(question) == ["oxaliplatin", "taxane"]
+    assert "neuropathy" not in [c.name for c in analyze_question(question).facets]
