@@ -705,3 +705,24 @@ def test_whether_something_is_a_criterion_is_answered_by_the_criteria() -> None:
         "All 348 patients met both the American College of Rheumatology criteria and the "
         "Chapel Hill Consensus Conference definition of PAN."
     )
+
+
+def test_what_to_send_is_answered_by_what_is_sent() -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    pain = candidate(
+        "Moderate to severe facial pain often accompanied the numbness of CTD-associated "
+        "trigeminal sensory neuropathy."
+    )
+    antibodies = candidate(
+        "All 9 patients with CTD-associated trigeminal neuropathy tested positive for both "
+        "antinuclear antibody and anti-RNP antibody."
+    )
+    rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "antibodies" in r.why)
+    asked = Asked.of(
+        [pain, antibodies],
+        analyze_question("What antibodies should I send (regarding facial numbness in CTD)?"),
+    )
+    assert rule([pain, antibodies], asked) == [antibodies]
+    other = Asked.of([pain, antibodies], analyze_question("Is facial numbness painful in CTD?"))
+    assert rule([pain, antibodies], other) == [pain, antibodies]

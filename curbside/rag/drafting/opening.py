@@ -272,12 +272,24 @@ _ROUTINE = re.compile(r"\broutine(ly)?\b", re.IGNORECASE)
 _A_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _DEFINITION_HEADING = re.compile(r"\bdefin", re.IGNORECASE)
 _MAINTENANCE = re.compile(r"\bmaintenance\b", re.IGNORECASE)
+# "What antibodies should I send?", "Which bloods do we check?"
+_ASKS_WHAT_TO_ORDER = re.compile(
+    r"\b(what|which) (?P<what>[\w-]+( [\w-]+)?) (should|do|would|must) (i|we|you) "
+    r"(send|order|check|request|test for)\b",
+    re.IGNORECASE,
+)
 # "which connective tissue disease should I think of", "what kind of vasculitis is it".
 _WHICH_ONE = re.compile(
     r"\b(which|what)\s+((kind|type|form|sort)s? of\s+)?(?P<group>[\w'-]+(\s+[\w'-]+){0,3}?)"
     r"\s+(should|would|could|might|is|are|was|do|does|did|to)\b",
     re.IGNORECASE,
 )
+
+
+def _ordered(q: Asked) -> set[str]:
+    """Word forms of what a "What antibodies should I send?" question would order."""
+    found = _ASKS_WHAT_TO_ORDER.search(q.question)
+    return {word_key(w) for w in content_words(found["what"])} if found else set()
 
 
 def names_a_member(text: str, group: Entity) -> bool:
@@ -598,6 +610,12 @@ OPENING_RULES: tuple[Rule, ...] = (
         '"What non-drug treatments ...?" opens with care that is not a medicine.',
         lambda q: q.asks(ASKS_WITHOUT_DRUGS),
         lambda c, q: not NAMES_A_DRUG.search(c.text),
+    ),
+    Prefer(
+        '"What antibodies should I send?" opens with the antibodies to test for, not with the '
+        "facial pain that goes with the numbness.",
+        lambda q: bool(_ordered(q)),
+        lambda c, q: bool(_ordered(q) & {word_key(w) for w in content_words(c.text)}),
     ),
     Prefer(
         '"Facial numbness - which connective tissue disease should I be thinking of?" is '
