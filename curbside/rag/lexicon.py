@@ -243,6 +243,15 @@ ENTITIES: tuple[Entity, ...] = (
         "diabetes mellitus",
         "diabetic neuropathy",
     ),
+    # Impaired glucose tolerance or impaired fasting glucose: neuropathy occurs here too.
+    _e(
+        "prediabetes",
+        "condition",
+        "diabetes",
+        "pre-diabetes",
+        "impaired glucose tolerance",
+        "impaired fasting glucose",
+    ),
     _e(
         "diabetic foot ulcer",
         "condition",

@@ -166,7 +166,9 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
         re.compile(
             r"\b(treat\w*|manag\w*|therap\w*|first[- ]line|second[- ]line|"
             r"surgery|rehabilitat\w*|drugs?|medication\w*|"
-            r"orthos[ie]s|prevent\w*)\b",
+            r"orthos[ie]s|prevent\w*|"
+            # "Anything that helps stop it progressing?" asks what to do about it.
+            r"stop\b[^?]{0,60}\bprogress\w*|slow (it|its progression))\b",
             re.I,
         ),
     ),
@@ -176,6 +178,8 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
             r"\b(diagnos\w*|work-?up|evaluat\w*|investigat\w*|tests?|testing|"
             r"biopsy|electrodiagnos\w*|nerve conduction|imaging|criteria|"
             r"classif\w*|distinguish|differentiat\w*|locali[sz]\w*|screen\w* for|"
+            # "How do I pick it up if the fasting glucose is normal?": how to detect it.
+            r"pick (it |them |this |that )?up|detect\w*|"
             r"which nerves?)\b",
             re.I,
         ),

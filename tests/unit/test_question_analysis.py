@@ -64,6 +64,16 @@ def test_design_question_has_focus_population_and_six_facets() -> None:
             "diagnosis",
         ),
         ("Is IVIg or plasma exchange better for GBS?", "comparison"),
+        # How to detect it is a work-up question; how to stop it progressing, management.
+        (
+            "How do I pick up peripheral neuropathy from prediabetes if the fasting glucose "
+            "is normal?",
+            "diagnosis",
+        ),
+        (
+            "Anything that helps stop peripheral neuropathy from prediabetes progressing?",
+            "management",
+        ),
     ],
 )
 def test_question_types(question: str, qtype: str) -> None:
@@ -544,3 +554,8 @@ def test_settings_compared_after_a_preposition_are_not_the_condition() -> None:
     )
     assert _syntactic_items(question) == ["oxaliplatin", "taxane"]
     assert "neuropathy" not in [c.name for c in analyze_question(question).facets]
+
+
+def test_prediabetes_is_the_setting_of_a_neuropathy() -> None:
+    analysis = analyze_question("Can prediabetes cause a peripheral neuropathy?")
+    assert [c.name for c in analysis.populations] == ["prediabetes"]
