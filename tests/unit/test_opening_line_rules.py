@@ -726,3 +726,29 @@ def test_what_to_send_is_answered_by_what_is_sent() -> None:
     assert rule([pain, antibodies], asked) == [antibodies]
     other = Asked.of([pain, antibodies], analyze_question("Is facial numbness painful in CTD?"))
     assert rule([pain, antibodies], other) == [pain, antibodies]
+
+
+def test_whether_a_test_is_needed_is_answered_by_whether_it_is_needed() -> None:
+    from curbside.rag.drafting.opening import OPENING_RULES, Asked, Prefer
+
+    recommended = candidate(
+        "Biopsy is recommended to help establish a new diagnosis of ANCA-associated vasculitis."
+    )
+    seldom = candidate(
+        "In routine practice, vasculitic neuropathy in AAV is seldom confirmed by nerve biopsy."
+    )
+    rule = next(r for r in OPENING_RULES if isinstance(r, Prefer) and "nerve histology" in r.why)
+    asked = Asked.of(
+        [recommended, seldom],
+        analyze_question(
+            "Known ANCA vasculitis, new mononeuritis multiplex - do I need a nerve biopsy "
+            "before calling it vasculitic neuropathy?"
+        ),
+    )
+    assert rule([recommended, seldom], asked) == [seldom]
+    # "Do you need a positive ANA?" asks about an entry criterion, not a test to order.
+    criterion = Asked.of(
+        [recommended, seldom],
+        analyze_question("Do you need a positive ANA to classify lupus under the criteria?"),
+    )
+    assert rule([recommended, seldom], criterion) == [recommended, seldom]

@@ -250,6 +250,14 @@ _ASKS_IF_NEEDED = re.compile(
     r"(need|order|get|send|request)\b|\b(necessary|needed|required|worth (doing|it))\b",
     re.IGNORECASE,
 )
+# "... without a nerve biopsy", "rather than on nerve histology", "seldom confirmed by
+# biopsy", "evidence supporting routine testing is lacking".
+_SAYS_IF_NEEDED = re.compile(
+    r"\b(without (an? |the )?([\w-]+ )?(biopsy|biopsies|test\w*|studies|imaging|mri|histology)|"
+    r"rather than|instead of|seldom|not (always |routinely )?(needed|necessary|"
+    r"required)|unnecessary|lacking|routine(ly)?)\b",
+    re.IGNORECASE,
+)
 _NAMES_A_DISEASE = re.compile(r"\b(syndrome|disease|disorder)s?\b", re.IGNORECASE)
 _ASKS_WHO_RESPONDS = re.compile(
     r"\b(respond\w*|responders?|response rates?|benefit\w*|relief|effective(ness)?|work)\b",
@@ -663,6 +671,13 @@ OPENING_RULES: tuple[Rule, ...] = (
         "reported less pain.",
         lambda q: q.type == "frequency" and not q.analysis.treatments,
         lambda c, q: not c.names_treatment,
+    ),
+    Prefer(
+        '"Do I need a nerve biopsy before calling it vasculitic neuropathy?" is answered by '
+        'whether it is needed ("the diagnosis usually rests on the clinical picture rather '
+        'than on nerve histology"), not by what biopsy is recommended for.',
+        lambda q: bool(q.tests) and q.asks(_ASKS_IF_NEEDED),
+        lambda c, q: bool(_SAYS_IF_NEEDED.search(c.text)),
     ),
     Prefer(
         '"What do nerve conduction studies show in peroneal neuropathy?" opens with what the '
