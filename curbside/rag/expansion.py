@@ -127,11 +127,12 @@ def expand_query(question: str) -> str:
 def spelled_out_abbreviations(text: str) -> str:
     """The text with each abbreviation the lexicon or the thesaurus knows preceded by its full
     name: "add plasma exchange (regarding relapsing MPA)?" -> "... (regarding relapsing
-    microscopic polyangiitis (MPA))?". A rewritten follow-up carries words the user typed turns ago;
-    written out, it is unambiguous to the reader ("MPA" is also medroxyprogesterone acetate)
-    and to the embedding model, which does not know most abbreviations. Only a true
-    abbreviation of the name is replaced ("EMG" is listed under nerve conduction studies but
-    does not abbreviate it), and a name the text already spells out is left alone."""
+    microscopic polyangiitis (MPA))?". A rewritten follow-up carries words the user typed
+    turns ago; written out, it is unambiguous to the reader ("MPA" is also
+    medroxyprogesterone acetate) and to the embedding model, which does not know most
+    abbreviations. Only a true abbreviation of the name is spelled out ("EMG" is listed under
+    nerve conduction studies but does not abbreviate it), once, and a name the text already
+    spells out is left alone."""
     from curbside.rag.lexicon import entities_in
 
     written = {text.lower()}  # names already in the text, or spelled out once here
