@@ -670,7 +670,8 @@ def _listed(names: list[str], others: str, limit: int = 3) -> str:
 
 
 _CIRCUMSTANCE_ASKED = re.compile(
-    r"^(?P<lead>what if|what about when) (?P<clause>[^()?]+?) \(regarding (?P<topic>[^()]+)\)\?$",
+    r"^(?P<lead>what if|what about when) (?P<clause>[^()?]+?) "
+    r"\(regarding (?P<topic>(?:[^()]|\([^()]*\))+)\)\?$",
     re.IGNORECASE,
 )
 

@@ -622,12 +622,20 @@ def test_a_duration_asked_and_not_given_is_said_to_be_missing(engine: AnswerEngi
 
     first_turn = engine.ask("Is rituximab used in GPA?")
     follow_up = engine.ask("For how long?", [Turn.from_answer(first_turn)])
-    assert "do not address how long to continue rituximab in GPA" in follow_up.text, follow_up.text
+    # (The rewrite spells out the abbreviation it carries: "rituximab in granulomatosis with
+    # polyangiitis (GPA)".)
+    assert (
+        "do not address how long to continue rituximab in granulomatosis with polyangiitis"
+        in follow_up.text
+    ), follow_up.text
     # ...or the treatment phase talked about.
     turns = [Turn.from_answer(engine.ask("How is GPA treated?"))]
     turns.append(Turn.from_answer(engine.ask("What about maintenance?", turns)))
     phase = engine.ask("For how long?", turns)
-    assert "do not address the duration of maintenance treatment of GPA" in phase.text, phase.text
+    assert (
+        "do not address the duration of maintenance treatment of granulomatosis with "
+        "polyangiitis" in phase.text
+    ), phase.text
     # "How long" asked after a clause, and the setting by its noun.
     later = engine.ask(
         "Once pregabalin has controlled diabetic nerve pain, how long should I keep it going "
@@ -1068,7 +1076,9 @@ def test_long_history_trimmed_and_answered(engine: AnswerEngine) -> None:
     ]
     history.append(Turn(question="Can foot drop occur in SLE?", answer="Yes [1]."))
     answer = engine.ask("and the treatment?", history)
-    assert answer.standalone_question == "What is the treatment of foot drop in SLE?"
+    assert answer.standalone_question == (
+        "What is the treatment of foot drop in systemic lupus erythematosus (SLE)?"
+    )
     assert answer.timings["total"] < 60
     assert not answer.not_covered
     assert_well_cited(answer)

@@ -285,7 +285,9 @@ _CANNOT_TAKE = re.compile(
     r"(?=\s*[(?,.;]|\s+(?:because|due|since|and|or)\b|$)",
     re.IGNORECASE,
 )
-_REGARDING = re.compile(r"\(regarding (.+?)\)")
+# The carried topic may hold a spelled-out abbreviation: "(regarding maintenance treatment
+# of granulomatosis with polyangiitis (GPA))".
+_REGARDING = re.compile(r"\(regarding ((?:[^()]|\([^()]*\))+)\)")
 # Anywhere in the question: "Once pregabalin has controlled the pain, how long should I keep
 # it going?"
 _HOW_LONG = re.compile(r"(?:^|[,;-]\s*)(?:for\s+)?how long\b", re.IGNORECASE)
