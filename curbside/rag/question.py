@@ -669,9 +669,12 @@ def _listed(names: list[str], others: str, limit: int = 3) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
+# The topic a rewritten follow-up carries, which may hold a spelled-out abbreviation:
+# "(regarding maintenance treatment of granulomatosis with polyangiitis (GPA))".
+REGARDING_TOPIC = r"\(regarding (?P<topic>(?:[^()]|\([^()]*\))+)\)"
 _CIRCUMSTANCE_ASKED = re.compile(
     r"^(?P<lead>what if|what about when) (?P<clause>[^()?]+?) "
-    r"\(regarding (?P<topic>(?:[^()]|\([^()]*\))+)\)\?$",
+    rf"{REGARDING_TOPIC}\?$",
     re.IGNORECASE,
 )
 

@@ -96,6 +96,7 @@ from curbside.rag.models import Evidence
 from curbside.rag.question import (
     ASKS_AFTER_FAILURE,
     ASKS_TO_PREVENT,
+    REGARDING_TOPIC,
     Concept,
     QuestionAnalysis,
     analyze_question,
@@ -253,7 +254,7 @@ def duration_not_given(gated: list[Candidate], analysis: QuestionAnalysis) -> st
         what = f"how long to continue {drugs[0].name}{where}"
     elif carried:  # "How long (regarding maintenance treatment of GPA)?"
         gives = [c for c in gated if MAINTAINS.search(c.text)]
-        what = f"the duration of {carried.group(1)}"
+        what = f"the duration of {carried['topic']}"
     else:
         return ""
     if any(_DURATION.search(c.text) for c in gives):
@@ -285,9 +286,7 @@ _CANNOT_TAKE = re.compile(
     r"(?=\s*[(?,.;]|\s+(?:because|due|since|and|or)\b|$)",
     re.IGNORECASE,
 )
-# The carried topic may hold a spelled-out abbreviation: "(regarding maintenance treatment
-# of granulomatosis with polyangiitis (GPA))".
-_REGARDING = re.compile(r"\(regarding ((?:[^()]|\([^()]*\))+)\)")
+_REGARDING = re.compile(REGARDING_TOPIC)
 # Anywhere in the question: "Once pregabalin has controlled the pain, how long should I keep
 # it going?"
 _HOW_LONG = re.compile(r"(?:^|[,;-]\s*)(?:for\s+)?how long\b", re.IGNORECASE)

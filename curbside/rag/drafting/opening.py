@@ -169,6 +169,12 @@ class Asked:
         return next((e for e in named if e.kind == "condition" and e.members), None)
 
     @cached_property
+    def ordered(self) -> set[str]:
+        """Word forms of what a "What antibodies should I send?" question would order."""
+        found = _ASKS_WHAT_TO_ORDER.search(self.question)
+        return {word_key(w) for w in content_words(found["what"])} if found else set()
+
+    @cached_property
     def forms(self) -> list[str]:
         return forms_asked(self.analysis)
 
@@ -292,12 +298,6 @@ _WHICH_ONE = re.compile(
     r"\s+(should|would|could|might|is|are|was|do|does|did|to)\b",
     re.IGNORECASE,
 )
-
-
-def _ordered(q: Asked) -> set[str]:
-    """Word forms of what a "What antibodies should I send?" question would order."""
-    found = _ASKS_WHAT_TO_ORDER.search(q.question)
-    return {word_key(w) for w in content_words(found["what"])} if found else set()
 
 
 def names_a_member(text: str, group: Entity) -> bool:
@@ -622,8 +622,8 @@ OPENING_RULES: tuple[Rule, ...] = (
     Prefer(
         '"What antibodies should I send?" opens with the antibodies to test for, not with the '
         "facial pain that goes with the numbness.",
-        lambda q: bool(_ordered(q)),
-        lambda c, q: bool(_ordered(q) & {word_key(w) for w in content_words(c.text)}),
+        lambda q: bool(q.ordered),
+        lambda c, q: bool(q.ordered & {word_key(w) for w in content_words(c.text)}),
     ),
     Prefer(
         '"Facial numbness - which connective tissue disease should I be thinking of?" is '
