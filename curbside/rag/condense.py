@@ -141,6 +141,25 @@ _ADVERB = re.compile(
 )
 
 
+# What a yes/no question asks of its subject, in predicate position (before a preposition or
+# at the end): "Is peroneal neuropathy at the fibular head usually compressive?" is about the
+# neuropathy, so "How long does it take to recover?" must not carry "compressive". Before a
+# noun the word is part of the name and stays ("common peroneal nerve", "painful diabetic
+# neuropathy").
+_PREDICATE_ADJECTIVE = re.compile(
+    r"\s+(necessary|required|mandatory|compressive|hereditary|inherited|genetic|common|"
+    r"uncommon|rare|frequent|permanent|reversible|painful|curable|treatable|preventable|"
+    r"dangerous|serious|harmful|contraindicated|appropriate|worthwhile|reliable|accurate|"
+    r"typical|likely|possible)(?=\s+(in|for|after|with|at|during|among|on|to|from)\b|$)",
+    re.IGNORECASE,
+)
+# "Is gabapentin better than pregabalin for sciatica?" compares the two.
+_COMPARED_WITH = re.compile(
+    r"\s+(better|worse|superior|inferior|preferable)\s+(than|to)\s+", re.IGNORECASE
+)
+
+_IS_OR_CAN = re.compile(r"^\s*(is|are|was|were|can|could)\b", re.IGNORECASE)
+
 _LEADING_ACTION = re.compile(
     r"^(treat|manage|diagnose|investigate|evaluate|assess|work up|approach|recognise|"
     r"recognize|prevent|monitor|test for|screen for|pick up|detect|confirm|rule out)\s+",
@@ -199,6 +218,8 @@ def topic_of(question: str) -> str:
         topic,
         flags=re.IGNORECASE,
     )
+    if _IS_OR_CAN.match(question):
+        topic = _COMPARED_WITH.sub(" versus ", topic)
     # "Does duloxetine work better for X after A or after B?" is about duloxetine for X: the
     # settings compared were what it asked of it.
     compared = re.compile(r"\s+(better|worse)(?=\s+(for|in|at|after|than)\b)", re.IGNORECASE)
@@ -226,6 +247,8 @@ def topic_of(question: str) -> str:
         r"\s+(do|does|would|will|can|should) (you|i|we|one) \w+\b", "", topic, flags=re.I
     )
     topic = _ADVERB.sub("", topic)
+    if _IS_OR_CAN.match(question):
+        topic = _PREDICATE_ADJECTIVE.sub("", topic)
     topic = re.sub(r"\s+(show|shows|find|finds|reveal|reveals)\s+(?=in\b)", " ", topic)
     # "... MMN be treated if IVIg does not help" is about MMN: the condition clause goes.
     topic = re.sub(

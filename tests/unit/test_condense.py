@@ -185,6 +185,40 @@ def test_the_topic_of_is_x_a_y_reads_as_a_phrase(question: str, topic: str) -> N
 
 
 @pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # What a yes/no question asks of its subject is not part of it: "How long does it
+        # take to recover?" once became "How long does peroneal neuropathy at the fibular
+        # head compressive take to recover?".
+        (
+            "Is peroneal neuropathy at the fibular head usually compressive?",
+            "peroneal neuropathy at the fibular head",
+        ),
+        ("Is CIDP hereditary?", "CIDP"),
+        ("Is mononeuritis multiplex rare in SSc?", "mononeuritis multiplex in SSc"),
+        ("Can neuropathy in SLE be painful?", "neuropathy in SLE"),
+        # Before a noun the word is part of the name.
+        ("Is painful diabetic neuropathy common?", "painful diabetic neuropathy"),
+        ("Is common peroneal neuropathy rare?", "common peroneal neuropathy"),
+        # "better than" compares: it was read as "gabapentin than pregabalin for sciatica".
+        (
+            "Is gabapentin better than pregabalin for sciatica?",
+            "gabapentin versus pregabalin for sciatica",
+        ),
+    ],
+)
+def test_the_topic_leaves_out_what_a_yes_no_question_asks_of_it(question: str, topic: str) -> None:
+    assert topic_of(question) == topic
+
+
+def test_a_yes_no_follow_up_carries_the_subject_only() -> None:
+    history = [Turn(question="Is peroneal neuropathy at the fibular head usually compressive?")]
+    rewritten = rule_based_standalone("How long does it take to recover?", history)
+    assert "compressive" not in rewritten
+    assert "peroneal neuropathy at the fibular head" in rewritten
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "Is peripheral neuropathy in a lupus patient always caused by lupus?",
