@@ -87,7 +87,7 @@ def bridge_points(
             best = max(pool, key=lambda c: (_link(c, shared), c.score))
             # Read under the heading of what it links: the cause under Mechanisms, whatever
             # its words are nearest to ("The most frequent cause ..." reads as frequency).
-            best.section = section
+            best.section = best.shown_under = section
             points.append(best)
     return points, caveat
 

@@ -747,6 +747,9 @@ class ExtractiveDrafter(Drafter):
             candidate.relevance = float(sentence_vectors[i] @ query)
             candidate.source_relevance = title_relevance[candidate.source_title]
             candidate.section = classifier.section(candidate.text, section_sims[i])
+            candidate.shown_under = classifier.shown_under(
+                candidate.text, section_sims[i], sentence_vectors[i]
+            )
             covers = [candidate.names_focus or not analysis.focus]
             if has_setting:
                 covers.append(candidate.names_population or bool(candidate.facets))
@@ -1043,13 +1046,13 @@ class ExtractiveDrafter(Drafter):
         by_entity = BY_OPTION if comparison or options_listed else BY_CONDITION
         grouped: dict[str, list[Candidate]] = {}
         for candidate in chosen[1:]:
-            section = by_entity if candidate in facet_points else candidate.section
+            section = by_entity if candidate in facet_points else candidate.heading
             # "Can X occur in A, B or C?": a finding about one of the conditions listed is
             # read under that condition (design page), whatever else it is about; treatment
             # stays under Treatment, and a comparison's options are all treatments.
             if candidate.facets and not comparison and section not in (TREATMENT, CAVEATS):
                 section = by_entity
-            if candidate.section == CAVEATS and candidate not in facet_points:
+            if candidate.heading == CAVEATS and candidate not in facet_points:
                 section = CAVEATS
             grouped.setdefault(section, []).append(candidate)
         facet_order = {f.name: i for i, f in enumerate(analysis.facets)}

@@ -1,15 +1,23 @@
 """The answer's sections: what each one holds, and their order for each question type.
 
-A sentence goes to the section whose description it is nearest to in embedding space, so
-"High-dose glucocorticoids are advised as first-line treatment" lands under Treatment
-whatever words it uses (keyword rules once put it under "Causes"). The order follows what
+A sentence is shown under the section a small learned head (`SectionHead`, fitted by
+scripts/train_section_classifier.py on sentences clinician-annotators placed) picks from its
+embedding, its similarity to each section's description and a few word cues, so "High-dose
+glucocorticoids are advised as first-line treatment" lands under Treatment whatever words it
+uses (keyword rules once put it under "Causes"), and "Opioids are not recommended for
+sciatica" is treatment advice, not a caveat. The nearest section description alone is the
+fallback, and is what the sentence ranker and the opening-line rules were fitted with
+(`Candidate.section`). The order follows what
 the question asks: a treatment question opens with Treatment, a "can X occur in Y" question
 with mechanisms and then one point per condition it lists, as on the design page.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from curbside.rag.question import QuestionType
@@ -119,16 +127,66 @@ _PRIORS: dict[str, re.Pattern[str]] = {
 }
 PRIOR_WEIGHT = 0.15
 
+SECTION_WEIGHTS_FILE = Path(__file__).with_name("section_weights.json")
+#: The sections the learned head chooses among, in the order of its weight rows.
+HEAD_SECTIONS = (*SECTION_DESCRIPTIONS, CAVEATS)
+
+
+def head_features(text: str, vector: np.ndarray, similarities: np.ndarray) -> np.ndarray:
+    """What the learned head reads of a sentence: its embedding, its similarity to each
+    section description (with its source heading's), and the word cues above."""
+    import numpy as np
+
+    cues = [float(bool(p.search(text))) for p in _PRIORS.values()]
+    cues.append(float(bool(_CAVEAT.search(text)) and not _DEFINES_AN_ABBREVIATION.match(text)))
+    return np.concatenate([vector, similarities, np.asarray(cues)])
+
+
+class SectionHead:
+    """A multinomial logistic regression over `head_features`, fitted by
+    `scripts/train_section_classifier.py` on sentences a clinician-annotator placed under
+    the answer's sections (`evalsets/sections.jsonl`, train split)."""
+
+    def __init__(self, weights: list[list[float]], bias: list[float]) -> None:
+        import numpy as np
+
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32)
+        if self.weights.shape[0] != len(HEAD_SECTIONS) or self.bias.shape != (len(HEAD_SECTIONS),):
+            raise ValueError("section weights do not fit the sections")
+
+    def section(self, features: np.ndarray) -> str:
+        return HEAD_SECTIONS[int((self.weights @ features + self.bias).argmax())]
+
+
+@functools.lru_cache(maxsize=2)
+def load_section_head(path: Path = SECTION_WEIGHTS_FILE) -> SectionHead | None:
+    """The fitted head, or None when there is no weights file (or it is for other sections
+    or another feature size): the nearest description is used then."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("sections") != list(HEAD_SECTIONS):
+            return None
+        head = SectionHead(data["weights"], data["bias"])
+        if head.weights.shape[1] != int(data["features"]):
+            return None
+        return head
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
 
 class SectionClassifier:
-    """Nearest section description, by cosine similarity of normalised embeddings: of the
-    sentence, and of the heading it stood under in its source when that heading says
-    something ("Electrodiagnosis" does; "Findings" does not)."""
+    """Which section of the answer a sentence goes under. With the learned head
+    (`load_section_head`), its choice; without it, the nearest section description, by
+    cosine similarity of normalised embeddings: of the sentence, and of the heading it
+    stood under in its source when that heading says something ("Electrodiagnosis" does;
+    "Findings" does not)."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, learned: bool = True) -> None:
         self.embedder = embedder
         self.names = list(SECTION_DESCRIPTIONS)
         self._vectors = embedder.encode_cached(list(SECTION_DESCRIPTIONS.values()))
+        self.head = load_section_head() if learned else None
 
     def similarities(
         self, sentence_vectors: np.ndarray, headings: list[str] | None = None
@@ -149,7 +207,17 @@ class SectionClassifier:
                         sims[i] = sims[i] + HEADING_WEIGHT * heading_sims[heading]
         return sims
 
+    def shown_under(self, text: str, similarities: np.ndarray, vector: np.ndarray) -> str:
+        """The section a reader finds the sentence under: the learned head's choice, or the
+        nearest description without it."""
+        if self.head is not None:
+            features = head_features(text, vector, similarities)
+            if features.shape[0] == self.head.weights.shape[1]:
+                return self.head.section(features)
+        return self.section(text, similarities)
+
     def section(self, text: str, similarities: np.ndarray) -> str:
+        """The nearest section description, nudged by word cues; a caveat by its words."""
         if _CAVEAT.search(text) and not _DEFINES_AN_ABBREVIATION.match(text):
             return CAVEATS
         sims = similarities.copy()
