@@ -22,7 +22,12 @@ from curbside.rag.question import (
     QuestionAnalysis,
     analyze_question,
 )
-from curbside.rag.text import content_words, spelled_out_contractions
+from curbside.rag.text import (
+    content_words,
+    patient_story,
+    spelled_out_contractions,
+    story_then_question,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +128,8 @@ _VERB = re.compile(
     r"(?<!\ba)(?<!\ban)(?<!\bthe)\s+(be|been|being|get|gets|is|are|was|were|be used|used|"
     r"treated|managed|diagnosed|"
     r"recommended|needed|indicated|helpful|useful|effective|safe|work|works|help|helps|"
-    r"improve|improves|cause|caused|mean|means|have|has)\b",
+    # "caused by" stays: "foot drop in lupus caused by vasculitis", not "... by vasculitis".
+    r"improve|improves|cause|caused(?!\s+by\b)|mean|means|have|has)\b",
     re.IGNORECASE,
 )
 
@@ -180,6 +186,15 @@ _CLASSIFIED_UNDER = re.compile(
 )
 # "what do you use?", "what should I do?", "how do I treat?": a question with no subject
 # but the person asking.
+_COMMON_NOUN_LEAD = re.compile(
+    r"^(pt|pts|patient|patients|woman|women|man|men|lady|girl|boy|child|kid|a|an|my|the|our)\b",
+    re.IGNORECASE,
+)
+_IS_IT = re.compile(
+    r"^(is|could|can|might|would) (it|this|that) (?:(?:be|likely|possibly|probably|really)\s+)*"
+    r"(?P<what>[^?]{3,60}?)\s*\??$",
+    re.IGNORECASE,
+)
 _NO_SUBJECT = re.compile(
     r"^(what|how|which)( else)? (do|does|would|should|can|could) (you|i|we|one)"
     r"( \w+){1,2}\s*\??$",
@@ -191,7 +206,7 @@ def topic_of(question: str) -> str:
     """The subject of a standalone question as a noun phrase, without question words or verbs:
     "Should an ankle-foot orthosis be used for foot drop after stroke?" ->
     "ankle-foot orthosis for foot drop after stroke"."""
-    question = question.strip()
+    question = story_then_question(question.strip())
     # "Diagnostic criteria for MMN? Pt has asymmetric hand weakness": the first question
     # names the subject; what follows is the patient's story or a second question.
     first, mark, rest = question.partition("?")
@@ -207,6 +222,13 @@ def topic_of(question: str) -> str:
     story, dash, asked = question.partition(" - ")
     if dash and _NO_SUBJECT.match(asked.strip()) and len(story.split()) >= 2:
         return story.strip()
+    # "65 yo woman with RA and foot drop - is it vasculitis?" is about vasculitis in her.
+    about_it = _IS_IT.match(asked.strip()) if dash else None
+    if about_it and len(story.split()) >= 2:
+        story = story.strip()
+        if _COMMON_NOUN_LEAD.match(story):
+            story = story[:1].lower() + story[1:]  # "vasculitis in pt with lupus ..."
+        return f"{about_it['what']} in {story}"
     topic = _QUESTION_LEAD.sub("", spelled_out_contractions(question))
     topic = topic.rstrip("?. ").strip()
     # "What forms does peripheral neuropathy in SSc take?" is about the neuropathy; the
@@ -327,7 +349,17 @@ def spelled_out_standalone(question: str, history: Sequence[Turn]) -> str:
     return standalone if standalone == asked else _bounded(spelled_out_abbreviations(standalone))
 
 
+# "If so, how is it treated?", "and if it is, treatment?": the condition grants what the
+# last question asked; what follows is the follow-up.
+_IF_SO = re.compile(
+    r"^\s*(and\s+|but\s+)?(if|assuming) (so|yes|it is|it does|they are|they do|that is "
+    r"the case|confirmed|positive)\s*[,:;-]\s*",
+    re.IGNORECASE,
+)
+
+
 def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
+    question = _IF_SO.sub("", question) or question
     earlier = [t for t in history if not is_small_talk(t.question)]
     if not earlier or is_small_talk(question) or not needs_context(question):
         return question
@@ -341,6 +373,12 @@ def _rule_based_standalone(question: str, history: Sequence[Turn]) -> str:
         # not a new setting for the earlier question. (One with a pronoun is rewritten
         # below: "What if they are normal?" names what "they" stand for.)
         new_part = "if " + re.sub(r"^\s*what if\s+", "", question, flags=re.I).rstrip("?. ")
+    story = patient_story(previous)
+    if story and not carried and _IS_IT.match(question.strip()):
+        # "pt with lupus and foot drop, what should i check first?" + "is it likely
+        # vasculitis?": the same patient, asked about.
+        follow_up = question.strip()
+        return f"{story} - {follow_up[:1].lower()}{follow_up[1:]}"
     analysis = analyze_question(previous)
     # The user's own words while they read as a short noun phrase ("foot drop with L4\\L5
     # disc herniation"); the analysis's subject for long or enumerating questions.

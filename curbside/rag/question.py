@@ -27,7 +27,9 @@ from curbside.rag.text import (
     QUESTION_GENERIC_WORDS,
     content_words,
     normalize,
+    patient_story,
     spelled_out_contractions,
+    story_then_question,
 )
 
 __all__ = ["Concept", "QuestionAnalysis", "QuestionType", "analyze_question", "mentions"]
@@ -359,7 +361,12 @@ def _is_setting_of_options(items: list[str]) -> bool:
 def _syntactic_items(question: str) -> list[str]:
     """Items of an explicit list ("such as A, B, or C"; "compare A and B")."""
     best: list[str] = []
+    # The findings of the patient's story ("pt with dry eyes/mouth, abnormal Schirmer and
+    # low saliva flow - can I classify ...?") are one patient's, not entities to cover.
+    story_ends = len(patient_story(question))
     for match in _LIST_INTRO.finditer(question):
+        if match.start() < story_ends:
+            continue
         if match.group(0).startswith(":") and not _ASKS_BEFORE_COLON.search(
             question[: match.start()]
         ):
@@ -384,6 +391,8 @@ def _syntactic_items(question: str) -> list[str]:
                 items = [items[0][at[-1].end() :], items[1][parallel.end() :]]
         items = [_ITEM_LEAD.sub("", i).strip(" .") for i in items]
         items[-1] = _ITEM_TAIL.sub("", items[-1])  # "alpha-lipoic acid be used"
+        if match.group(0).lower().startswith("with ") and _one_patient(items):
+            continue  # "a patient with lupus and foot drop" has both; it lists nothing
         items = [i for i in items if i and len(i.split()) <= 6]
         # "Which is better for foot drop after stroke, an AFO or FES?": the condition before
         # the comma is the setting of a choice between treatments, not one of the options.
@@ -401,6 +410,22 @@ def _syntactic_items(question: str) -> list[str]:
 
 
 _PARALLEL_LEAD = re.compile(r"^(after|during|before)\s+(?:an?\s+|the\s+)?", re.IGNORECASE)
+
+
+def _one_patient(items: list[str]) -> bool:
+    """Two items that are a condition and a finding describe one patient ("with lupus and
+    foot drop"): the finding in that condition, not two entities to cover one by one."""
+    if len(items) != 2:
+        return False
+    kinds = set()
+    for item in items:
+        named = entities_in(item)
+        if not named:
+            return False
+        kinds.add(named[0].kind)
+    return kinds == {"condition", "finding"}
+
+
 _LEADING_OPTIONS = re.compile(
     r"^\s*(?!(?:what|which|how|when|why|who|where|is|are|can|could|does|do|should|would|will)"
     r"\b)(?P<a>[\w' -]{3,40}?) (?:or|versus|vs\.?) (?P<b>[\w' -]{3,40}?) "
@@ -479,7 +504,7 @@ def noun_name(concept: Concept) -> str:
 
 
 def analyze_question(question: str) -> QuestionAnalysis:
-    question = spelled_out_contractions(" ".join(question.split()))
+    question = story_then_question(spelled_out_contractions(" ".join(question.split())))
     given = [m.group(0) for m in _ALREADY_GIVEN.finditer(question)]
     entities = [
         e

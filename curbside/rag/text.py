@@ -202,3 +202,33 @@ def spelled_out_contractions(text: str) -> str:
         return full[:1].upper() + full[1:] if word[:1].isupper() else full
 
     return _CONTRACTION.sub(expand, text)
+
+
+# "pt with lupus and foot drop, what should i check first?": a patient's story, then the
+# question. Written with a dash ("Sjogren's pt with bad dry mouth - what do you use?"),
+# the story is read as the setting of the question; after a comma or colon, "lupus", "foot
+# drop" and "what should i check first" once read as three listed entities.
+_STORY_THEN_QUESTION = re.compile(
+    r"^(?P<story>(?:[\w'/-]+\s+){0,6}?"
+    r"(?:pt|pts|patient|patients|woman|women|man|men|lady|girl|boy|child|kid|infant|"
+    r"\d+\s?(?:yo|y/o|year[- ]old))\b[^?]{3,}?)(?P<mark>\s*[,:;]|\s+-)\s+"
+    r"(?P<asked>(?:what|which|how|when|why|who|where|is|are|can|could|should|would|will|"
+    r"do|does|did|any|anything|worth)\b[^?]*\??)\s*$",
+    re.IGNORECASE,
+)
+
+
+def patient_story(text: str) -> str:
+    """The patient's story before the question ("Anti-Ro negative pt with dry eyes/mouth,
+    abnormal Schirmer and low saliva flow"), or "" when the question tells none."""
+    found = _STORY_THEN_QUESTION.match(text.strip())
+    return found["story"].strip() if found else ""
+
+
+def story_then_question(text: str) -> str:
+    """A patient's story followed after a comma or colon by the question, written as the
+    story, a dash and the question, the form the question analysis reads as story + ask."""
+    found = _STORY_THEN_QUESTION.match(text.strip())
+    if not found or found["mark"].strip() == "-":
+        return text
+    return f"{found['story'].strip()} - {found['asked'].strip()}"

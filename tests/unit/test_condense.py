@@ -743,3 +743,30 @@ def test_abbreviations_are_spelled_out_only_where_they_abbreviate_a_name(
     text: str, spelled: str
 ) -> None:
     assert spelled_out_abbreviations(text) == spelled
+
+
+def test_a_patient_story_then_its_question_is_followed_through_three_turns() -> None:
+    # Written with a comma, "lupus", "foot drop" and "what should i check first" once read
+    # as three listed entities, and the follow-up became "Is pt with lupus and foot drop,
+    # what first likely vasculitis?".
+    first = "pt with lupus and foot drop, what should i check first?"
+    assert topic_of(first) == "pt with lupus and foot drop"
+    second = rule_based_standalone("is it likely vasculitis?", [Turn(question=first)])
+    assert second == "Pt with lupus and foot drop - is it likely vasculitis?"
+    assert topic_of(second) == "vasculitis in pt with lupus and foot drop"
+    third = rule_based_standalone(
+        "and if it is, treatment?", [Turn(question=first), Turn(question=second)]
+    )
+    assert third == "What is the treatment of vasculitis in pt with lupus and foot drop?"
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    ["If so, how is it treated?", "and if it is, how is it treated?", "If yes, how is it treated?"],
+)
+def test_if_so_grants_the_last_question_and_asks_the_rest(follow_up: str) -> None:
+    history = [Turn(question="Is foot drop in lupus caused by vasculitis?")]
+    assert (
+        rule_based_standalone(follow_up, history)
+        == "How is foot drop in lupus caused by vasculitis treated?"
+    )

@@ -453,8 +453,9 @@ def test_a_listed_phrase_is_found_without_the_form_it_is_given_in() -> None:
             "Diagnosis and treatment of tarsal tunnel syndrome",
         ),
         (
+            # One patient with both: the neuropathy in diabetes, not two listed entities.
             "Patients diagnosed with diabetes and neuropathy: how to treat?",
-            "Treatment of diabetes and neuropathy",
+            "Treatment of neuropathy in diabetes",
         ),
         # The earlier turn was itself a question: its subject names it.
         (
@@ -559,3 +560,34 @@ def test_settings_compared_after_a_preposition_are_not_the_condition() -> None:
 def test_prediabetes_is_the_setting_of_a_neuropathy() -> None:
     analysis = analyze_question("Can prediabetes cause a peripheral neuropathy?")
     assert [c.name for c in analysis.populations] == ["prediabetes"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "pt with lupus and foot drop, what should i check first?",
+        "Patient with lupus and foot drop: what should I check first?",
+        "Pt with lupus and foot drop - what should I check first?",
+    ],
+)
+def test_a_patients_story_is_the_setting_not_a_list(question: str) -> None:
+    analysis = analyze_question(question)
+    assert analysis.facets == []
+    assert [c.name for c in analysis.focus] == ["foot drop"]
+    assert [c.name for c in analysis.populations] == ["lupus"]
+    assert analysis.title == "Foot drop in lupus"  # was "Lupus, foot drop and what should i ..."
+
+
+def test_the_findings_of_a_patients_story_are_not_entities_to_cover() -> None:
+    analysis = analyze_question(
+        "Anti-Ro negative pt with dry eyes/mouth, abnormal Schirmer and low saliva flow - "
+        "can I classify as primary Sjogren's without a lip biopsy?"
+    )
+    assert analysis.facets == []  # was "dry eyes/mouth" and "abnormal Schirmer"
+
+
+def test_a_setting_before_a_comma_is_not_a_patients_story() -> None:
+    analysis = analyze_question(
+        "In painful diabetic neuropathy, should opioids, tramadol or tapentadol be used?"
+    )
+    assert [f.name for f in analysis.facets] == ["opioids", "tramadol", "tapentadol"]
