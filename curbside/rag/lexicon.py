@@ -508,6 +508,19 @@ ENTITIES: tuple[Entity, ...] = (
         "IENF density",
     ),
     _e("anti-GM1 antibodies", "test", "", "anti-GM1 antibody", "anti-GM1", "GM1 antibodies"),
+    # A blood test, not the vasculitis it is named for ("Are ANCA tests useful in diagnosing
+    # vasculitic neuropathy?" asks about testing).
+    _e(
+        "ANCA testing",
+        "test",
+        "",
+        "anca test",
+        "anca tests",
+        "anca serology",
+        "testing for anca",
+        "testing for both pr3-anca and mpo-anca",
+        "anca assay",
+    ),
     # A blood test, not rheumatoid arthritis ("Does a positive rheumatoid factor predict
     # rheumatoid vasculitis?").
     _e("rheumatoid factor", "test", "", "rf positivity"),

@@ -182,6 +182,8 @@ _TYPE_RULES: list[tuple[QuestionType, re.Pattern[str]]] = [
             r"classif\w*|distinguish|differentiat\w*|locali[sz]\w*|screen\w* for|"
             # "How do I pick it up if the fasting glucose is normal?": how to detect it.
             r"pick (it |them |this |that )?up|detect\w*|"
+            # "How do I tell it from an L5 radiculopathy?": a differential diagnosis.
+            r"tell\b[^?]{1,60}\b(from|apart)|"
             r"which nerves?)\b",
             re.I,
         ),
@@ -400,6 +402,10 @@ def _syntactic_items(question: str) -> list[str]:
             items = items[1:]
         if len(items) >= 2 and len(items) > len(best):
             best = items
+    apart = _TELL_APART.search(question)
+    if apart and not best:
+        # "How do I tell peroneal palsy from an L5 radiculopathy?": the two told apart.
+        best = [_ITEM_LEAD.sub("", apart[k]).strip(" .") for k in ("a", "b")]
     if not best:
         # "Total contact cast or removable walker for a plantar ulcer in diabetes?": two
         # options asked outright, before what they are for.
@@ -409,6 +415,11 @@ def _syntactic_items(question: str) -> list[str]:
     return best
 
 
+_TELL_APART = re.compile(
+    r"\b(?:tell|distinguish|differentiate|separate)\s+(?P<a>(?!it\b|this\b|them\b)[^?]{3,60}?)"
+    r"\s+from\s+(?P<b>[^?]{3,60}?)\s*(?:\?|$|,| on | by | with )",
+    re.IGNORECASE,
+)
 _PARALLEL_LEAD = re.compile(r"^(after|during|before)\s+(?:an?\s+|the\s+)?", re.IGNORECASE)
 
 

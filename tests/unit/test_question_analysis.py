@@ -591,3 +591,28 @@ def test_a_setting_before_a_comma_is_not_a_patients_story() -> None:
         "In painful diabetic neuropathy, should opioids, tramadol or tapentadol be used?"
     )
     assert [f.name for f in analysis.facets] == ["opioids", "tramadol", "tapentadol"]
+
+
+def test_anca_tests_are_a_test_not_the_vasculitis() -> None:
+    analysis = analyze_question("Are ANCA tests useful in diagnosing vasculitic neuropathy?")
+    assert [c.name for c in analysis.focus] == ["ANCA tests", "vasculitic neuropathy"]  # as asked
+    assert analysis.populations == []  # was ANCA-associated vasculitis
+    assert analysis.title == "ANCA tests for vasculitic neuropathy"
+
+
+@pytest.mark.parametrize(
+    ("question", "told_apart"),
+    [
+        (
+            "How do I tell peroneal palsy from an L5 radiculopathy?",
+            ["peroneal palsy", "L5 radiculopathy"],
+        ),
+        ("How can you distinguish CIDP from MMN on nerve conduction studies?", ["CIDP", "MMN"]),
+    ],
+)
+def test_what_is_told_apart_is_a_differential_diagnosis(
+    question: str, told_apart: list[str]
+) -> None:
+    analysis = analyze_question(question)
+    assert analysis.type == "diagnosis"
+    assert [f.name for f in analysis.facets] == told_apart  # was "peroneal palsy in L5 ..."
