@@ -59,6 +59,10 @@ from curbside.rag.text import content_words
         "The American Academy of Neurology regards the AHA/ASA stroke rehabilitation guideline "
         "as a useful educational tool for neurologists.",
         "The AHA/ASA guideline on adult stroke rehabilitation summarises best clinical practice.",
+        # A study's aim opened a PubMedQA answer, was dropped as unsupported, and the first
+        # bullet of the first section took its place.
+        "The study goal was to determine whether pre-operative fasting blood glucose is "
+        "associated with an increased mortality after coronary artery bypass grafting.",
     ],
 )
 def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:

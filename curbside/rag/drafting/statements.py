@@ -71,7 +71,9 @@ ABOUT_THE_SOURCE = re.compile(
     r"was an? (case series|cohort|survey|(single|multi)-?cent\w* \w+)|"
     # A study's aim is not its finding ("The aim of the study was to see whether ...",
     # "To determine current practice ...").
-    r"(the )?(aims?|objectives?|purpose) of (the|this|our) (study|trial|review|work)|"
+    r"(the )?(aims?|objectives?|purpose|goals?) of (the|this|our) (study|trial|review|work)|"
+    # "The study goal was to determine whether pre-operative fasting glucose is associated ..."
+    r"\b(the )?(study|primary|main) (aims?|goals?|objectives?|purpose) (was|were|is) to\b|"
     r"^(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
     r"we (sought|aimed|set out) to)|"
     # The document's standing, not medicine ("... are voluntary guidance", "... appeared in
