@@ -184,8 +184,7 @@ _CLASSIFIED_UNDER = re.compile(
     r"(?P<criteria>[\w/-]+( [\w/-]+){0,3}? criteria)\b",
     re.IGNORECASE,
 )
-# "what do you use?", "what should I do?", "how do I treat?": a question with no subject
-# but the person asking.
+# "65 yo woman with RA and foot drop - is it vasculitis?": a story, then a question about it.
 _COMMON_NOUN_LEAD = re.compile(
     r"^(pt|pts|patient|patients|woman|women|man|men|lady|girl|boy|child|kid|a|an|my|the|our)\b",
     re.IGNORECASE,
@@ -195,6 +194,8 @@ _IS_IT = re.compile(
     r"(?P<what>[^?]{3,60}?)\s*\??$",
     re.IGNORECASE,
 )
+# "what do you use?", "what should I do?", "how do I treat?": a question with no subject
+# but the person asking.
 _NO_SUBJECT = re.compile(
     r"^(what|how|which)( else)? (do|does|would|should|can|could) (you|i|we|one)"
     r"( \w+){1,2}\s*\??$",
