@@ -101,6 +101,7 @@ def main() -> int:
     nearest = [classifier.section(r["text"], s) for r, s in zip(held_out, sims, strict=True)]
     result = {
         "sections": list(HEAD_SECTIONS),
+        "embedding_model": classifier.embedder.model_identity,
         "features": int(x.shape[1]),
         "weights": [[round(float(w), 5) for w in row] for row in weights],
         "bias": [round(float(b), 5) for b in bias],

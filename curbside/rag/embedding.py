@@ -24,6 +24,7 @@ from curbside.rag.model_files import (
     default_cache_dir,
     load_fast_tokenizer,
     max_seq_length,
+    model_digest,
     packaged_model_dir,
     resolve_model_dir,
 )
@@ -111,6 +112,12 @@ class Embedder(Embeddings):
     @property
     def model_dir(self) -> Path:
         return resolve_model_dir(self.model_path)
+
+    @functools.cached_property
+    def model_identity(self) -> str:
+        """sha256 of the model files that shape vectors: a head fitted on these vectors
+        (the answer-section head) is used only with the same model."""
+        return model_digest(self.model_dir, self.cache_dir or default_cache_dir())
 
     @property
     def model(self) -> Any:

@@ -92,3 +92,15 @@ def test_refitting_from_the_script_gives_the_shipped_head(tmp_path: Path) -> Non
     # Held-out sentences: the head beats the nearest description it replaces, as shipped.
     assert refit["eval_accuracy"] > refit["eval_accuracy_nearest_description"] + 0.1
     assert abs(refit["eval_accuracy"] - shipped["eval_accuracy"]) < 0.02
+
+
+def test_a_head_fitted_on_another_models_vectors_is_not_used(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curbside.rag.drafting import layout
+
+    assert layout.SectionClassifier(embedder).head is not None  # the shipped head fits
+    data = json.loads(layout.SECTION_WEIGHTS_FILE.read_text(encoding="utf-8"))
+    other = layout.SectionHead(data["weights"], data["bias"], embedding_model="0" * 64)
+    monkeypatch.setattr(layout, "load_section_head", lambda: other)
+    assert layout.SectionClassifier(embedder).head is None

@@ -147,9 +147,13 @@ class SectionHead:
     `scripts/train_section_classifier.py` on sentences a clinician-annotator placed under
     the answer's sections (`evalsets/sections.jsonl`, train split)."""
 
-    def __init__(self, weights: list[list[float]], bias: list[float]) -> None:
+    def __init__(
+        self, weights: list[list[float]], bias: list[float], embedding_model: str = ""
+    ) -> None:
         import numpy as np
 
+        # It reads raw embedding components: vectors of another model mean nothing to it.
+        self.embedding_model = embedding_model
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
         if self.weights.shape[0] != len(HEAD_SECTIONS) or self.bias.shape != (len(HEAD_SECTIONS),):
@@ -167,12 +171,19 @@ def load_section_head(path: Path = SECTION_WEIGHTS_FILE) -> SectionHead | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("sections") != list(HEAD_SECTIONS):
             return None
-        head = SectionHead(data["weights"], data["bias"])
+        head = SectionHead(data["weights"], data["bias"], str(data.get("embedding_model", "")))
         if head.weights.shape[1] != int(data["features"]):
             return None
         return head
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _model_identity(embedder: Embedder) -> str:
+    try:
+        return str(embedder.model_identity)
+    except (AttributeError, OSError):
+        return ""
 
 
 class SectionClassifier:
@@ -186,7 +197,10 @@ class SectionClassifier:
         self.embedder = embedder
         self.names = list(SECTION_DESCRIPTIONS)
         self._vectors = embedder.encode_cached(list(SECTION_DESCRIPTIONS.values()))
-        self.head = load_section_head() if learned else None
+        head = load_section_head() if learned else None
+        if head is not None and head.embedding_model != _model_identity(embedder):
+            head = None  # fitted on another model's vectors: the nearest description
+        self.head = head
 
     def similarities(
         self, sentence_vectors: np.ndarray, headings: list[str] | None = None
