@@ -93,11 +93,17 @@ _NO_DIFFERENCE = re.compile(
 )
 
 
+def states_an_aim(sentence: str) -> bool:
+    """A study's aim or the open question it set out from ("We evaluated whether ...", "It
+    is unknown whether ..."): never evidence for a claim, so never offered as one."""
+    return bool(_AIM.search(sentence))
+
+
 def findings_only(sentences: Sequence[str]) -> list[str]:
     """The sentences that report something, without those stating a study's aim or open
     question ("We evaluated whether ...", "It is unknown whether ..."); all of them when
     every one is such a sentence."""
-    kept = [s for s in sentences if not _AIM.search(s)]
+    kept = [s for s in sentences if not states_an_aim(s)]
     return kept or list(sentences)
 
 

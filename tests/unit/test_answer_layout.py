@@ -63,6 +63,10 @@ from curbside.rag.text import content_words
         # bullet of the first section took its place.
         "The study goal was to determine whether pre-operative fasting blood glucose is "
         "associated with an increased mortality after coronary artery bypass grafting.",
+        # What was measured, and numbered aims (PubMedQA openers once).
+        "The main variables were the number of general practitioner visits in the last 4 weeks.",
+        "(1) To describe the prevalence of general practitioner visits; (2) to identify which "
+        "factors are associated with a higher use of health care services.",
     ],
 )
 def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
@@ -79,6 +83,7 @@ def test_how_a_study_was_done_is_not_a_finding(sentence: str) -> None:
         "The overall relapse rate of NSVN in this cohort was 46%.",
         "In this study, sensory neuropathy was the most common form in RA.",
         "Eligibility for IVIg maintenance depends on the response to the first course.",
+        "The primary end point was reached by 63 patients (64%) given rituximab.",
     ],
 )
 def test_findings_are_not_taken_for_study_methods(sentence: str) -> None:
@@ -445,3 +450,21 @@ def test_a_definition_is_no_caveat(sentence: str, caveat: bool) -> None:
     classifier = SectionClassifier(_NoEmbedder())  # type: ignore[arg-type]
     nearest_first = np.linspace(1.0, 0.0, len(SECTION_DESCRIPTIONS))
     assert (classifier.section(sentence, nearest_first) == CAVEATS) is caveat
+
+
+def test_a_studys_aim_is_never_offered_as_a_point() -> None:
+    """The support check never accepts an aim ("We evaluated whether ..."): offered as the
+    opening line, enforcement dropped it and a heading's first bullet opened the answer."""
+    from curbside.rag.models import Evidence, EvidenceSource, Passage, SourceMeta
+
+    aim = "We evaluated whether structural characteristics of a practice were associated with use."
+    finding = "Larger practices used the new system more often than smaller practices did."
+    meta = SourceMeta(id="s1", title="Practice characteristics and uptake", kind="research")
+    passage = Passage(chunk_id="s1::0", source_id="s1", section="", text=f"{aim} {finding}")
+    evidence = Evidence(
+        question="Does size matter?",
+        sources=[EvidenceSource(number=1, meta=meta, passages=[passage])],
+    )
+    drafter = ExtractiveDrafter.__new__(ExtractiveDrafter)  # candidates need no embedder
+    found = {c.text: c for c in drafter.candidates(evidence, analyze_question("Does size matter?"))}
+    assert found[aim].about_source and not found[finding].about_source

@@ -104,6 +104,7 @@ from curbside.rag.question import (
     noun_name,
     written_small,
 )
+from curbside.rag.support import states_an_aim
 from curbside.rag.text import content_words, split_sentences
 
 if TYPE_CHECKING:
@@ -632,8 +633,12 @@ class ExtractiveDrafter(Drafter):
                                 first_in_passage=position == 0,
                                 from_bodies=from_bodies,
                                 source_names_population=source_names_population,
+                                # A study's aim is never a supported claim:
+                                # offered first, enforcement would drop it and a
+                                # heading's first bullet would open the answer.
                                 about_source=about_section
-                                or bool(ABOUT_THE_SOURCE.search(sentence)),
+                                or bool(ABOUT_THE_SOURCE.search(sentence))
+                                or states_an_aim(sentence),
                             ),
                             analysis,
                             asked,

@@ -72,8 +72,16 @@ ABOUT_THE_SOURCE = re.compile(
     # A study's aim is not its finding ("The aim of the study was to see whether ...",
     # "To determine current practice ...").
     r"(the )?(aims?|objectives?|purpose|goals?) of (the|this|our) (study|trial|review|work)|"
+    # What was measured, not what was found ("The main variables were the number of GP
+    # visits ...", "The primary outcome was the proportion of ..."; not "The primary end point
+    # was reached by 63 patients").
+    r"\bthe (main|primary|secondary) (variables|outcome measures?|outcomes?|end ?points?) "
+    r"(were|was) (the|a|an)\b|"
     # "The study goal was to determine whether pre-operative fasting glucose is associated ..."
     r"\b(the )?(study|primary|main) (aims?|goals?|objectives?|purpose) (was|were|is) to\b|"
+    # ("(1) To describe the prevalence of ...; (2) to identify ...": numbered aims.)
+    r"(?<=^\(\d\) )to (determine|assess|evaluate|investigate|examine|compare|describe|"
+    r"explore|identify)|"
     r"^(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
     r"we (sought|aimed|set out) to)|"
     # The document's standing, not medicine ("... are voluntary guidance", "... appeared in
