@@ -23,6 +23,7 @@ from curbside.rag.question import (
     analyze_question,
 )
 from curbside.rag.text import (
+    PATIENT_NOUNS,
     content_words,
     patient_story,
     spelled_out_contractions,
@@ -185,10 +186,7 @@ _CLASSIFIED_UNDER = re.compile(
     re.IGNORECASE,
 )
 # "65 yo woman with RA and foot drop - is it vasculitis?": a story, then a question about it.
-_COMMON_NOUN_LEAD = re.compile(
-    r"^(pt|pts|patient|patients|woman|women|man|men|lady|girl|boy|child|kid|a|an|my|the|our)\b",
-    re.IGNORECASE,
-)
+_COMMON_NOUN_LEAD = re.compile(rf"^({PATIENT_NOUNS}|a|an|my|the|our)\b", re.IGNORECASE)
 _IS_IT = re.compile(
     r"^(is|could|can|might|would) (it|this|that) (?:(?:be|likely|possibly|probably|really)\s+)*"
     r"(?P<what>[^?]{3,60}?)\s*\??$",

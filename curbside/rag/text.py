@@ -208,9 +208,11 @@ def spelled_out_contractions(text: str) -> str:
 # question. Written with a dash ("Sjogren's pt with bad dry mouth - what do you use?"),
 # the story is read as the setting of the question; after a comma or colon, "lupus", "foot
 # drop" and "what should i check first" once read as three listed entities.
+# Words that name the patient a story is about.
+PATIENT_NOUNS = r"pt|pts|patient|patients|woman|women|man|men|lady|girl|boy|child|kid|infant"
 _STORY_THEN_QUESTION = re.compile(
     r"^(?P<story>(?:[\w'/-]+\s+){0,6}?"
-    r"(?:pt|pts|patient|patients|woman|women|man|men|lady|girl|boy|child|kid|infant|"
+    rf"(?:{PATIENT_NOUNS}|"
     r"\d+\s?(?:yo|y/o|year[- ]old))\b[^?]{3,}?)(?P<mark>\s*[,:;]|\s+-)\s+"
     r"(?P<asked>(?:what|which|how|when|why|who|where|is|are|can|could|should|would|will|"
     r"do|does|did|any|anything|worth)\b[^?]*\??)\s*$",

@@ -79,10 +79,9 @@ ABOUT_THE_SOURCE = re.compile(
     r"(were|was) (the|a|an)\b|"
     # "The study goal was to determine whether pre-operative fasting glucose is associated ..."
     r"\b(the )?(study|primary|main) (aims?|goals?|objectives?|purpose) (was|were|is) to\b|"
-    # ("(1) To describe the prevalence of ...; (2) to identify ...": numbered aims.)
-    r"(?<=^\(\d\) )to (determine|assess|evaluate|investigate|examine|compare|describe|"
-    r"explore|identify)|"
-    r"^(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
+    # ("(1) To describe the prevalence of ...; (2) to identify ...": numbered aims too.)
+    r"(?:^|(?<=^\(\d\) ))"
+    r"(to (determine|assess|evaluate|investigate|examine|compare|describe|explore|identify)|"
     r"we (sought|aimed|set out) to)|"
     # The document's standing, not medicine ("... are voluntary guidance", "... appeared in
     # both Arthritis & Rheumatology and ...", "does not include every proper method of care").
